@@ -1,0 +1,11 @@
+package io.sslwrite;
+
+/**
+ * Fired through the pipeline around a peer-initiated TLS 1.2 renegotiation: {@link #STARTED} when the
+ * HelloRequest (client) or the new ClientHello (server) is accepted, {@link #COMPLETED} after the new
+ * handshake's {@code SslHandshakeCompletionEvent}.
+ */
+public enum SslRenegotiationEvent {
+    STARTED,
+    COMPLETED
+}
