@@ -1,18 +1,753 @@
 package io.sslwrite;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufHolder;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.UnsupportedMessageTypeException;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.AlertLevel;
+import org.bouncycastle.tls.RenegotiationPolicy;
+import org.bouncycastle.tls.TlsClient;
+import org.bouncycastle.tls.TlsContext;
+import org.bouncycastle.tls.TlsFatalAlertReceived;
+import org.bouncycastle.tls.TlsPeer;
+import org.bouncycastle.tls.TlsProtocol;
+import org.bouncycastle.tls.TlsServer;
 
-/** SKELETON: being written. */
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Netty handler that speaks TLS 1.2 and 1.3 through bctls and gives outbound writes the semantics
+ * of OpenSSL's {@code SSL_write(3)}:
+ *
+ * <ul>
+ *   <li>writes made before the handshake completes are queued and go out after it, in order;</li>
+ *   <li>a write's promise succeeds when every byte of it has been encrypted and the transport has
+ *       written the records that carry them; a {@code ChannelProgressivePromise} hears of each record;</li>
+ *   <li>encryption stops while the transport is full, and the plaintext waits, uncopied (WANT_WRITE);</li>
+ *   <li>a peer's TLS 1.2 renegotiation pauses application records until it completes (WANT_READ).</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * SslWriteContext tls = SslWriteContext.forServer(chainPem, keyPem).build();
+ * ch.pipeline().addLast(tls.newHandler(ch.alloc()), new HttpServerCodec(), new MyHandler());
+ * }</pre>
+ *
+ * <p>The handler is a thin layer: {@link WriteQueue} owns queued writes, {@link RecordEncoder}
+ * bctls's write side, {@link ReadFramer} the read side and {@link ConnectionState} the phase. Every
+ * call into bctls happens on the channel's event loop, as do all of this class's methods.
+ */
 public final class SslWriteHandler extends ChannelDuplexHandler {
-    SslWriteHandler(SslWriteContext context, ByteBufAllocator alloc, String peerHost, int peerPort) { }
-    public Future<Channel> handshakeFuture() { throw new UnsupportedOperationException(); }
-    public Future<Channel> sslCloseFuture() { throw new UnsupportedOperationException(); }
-    public SslWriteSession session() { throw new UnsupportedOperationException(); }
-    public <T> boolean setOption(ChannelOption<T> option, T value) { throw new UnsupportedOperationException(); }
-    public <T> T getOption(ChannelOption<T> option) { throw new UnsupportedOperationException(); }
-    public long pendingOutboundBytes() { throw new UnsupportedOperationException(); }
+
+    /** The user-defined writability bit through which queued plaintext counts toward writability. */
+    static final int PLAINTEXT_WRITABILITY_INDEX = 12;
+
+    private final SslWriteContext context;
+    private final ByteBufAllocator alloc;
+    private final String peerHost;
+    private final int peerPort;
+    private final boolean client;
+    private final HandlerOptions options;
+    private final WriteQueue queue = new WriteQueue();
+    private final ReadFramer framer = new ReadFramer();
+    private final Events events = new Events();
+
+    private ChannelHandlerContext ctx;
+    private TlsPeer peer;
+    private TlsProtocol protocol;
+    private TlsContext tlsContext;
+    private RecordEncoder encoder;
+    private Promise<Channel> handshakePromise;
+    private Promise<Channel> sslClosePromise;
+
+    private ConnectionState state = ConnectionState.HANDSHAKING;
+    private boolean handshakeStarted;
+    private boolean encrypting;
+    private boolean closeRequested;
+    private ChannelPromise closePromise;
+    private SSLException failure;
+    private SslWriteSession session;
+    private int renegotiations;
+    private ScheduledFuture<?> handshakeTimeout;
+
+    // What bctls reported during the call into it that is still running; handled once it returns.
+    private boolean handshakeCompletedInCall;
+    private boolean renegotiationStartedInCall;
+    private boolean peerCloseNotifyInCall;
+    private short fatalAlertSent = -1;
+    private String fatalAlertSentDetail;
+    private Throwable fatalAlertSentCause;
+
+    // Read state: whether the application asked for data that has not come yet, and whether this
+    // read batch produced any.
+    private boolean readRequested;
+    private boolean firedReadInBatch;
+
+    SslWriteHandler(SslWriteContext context, ByteBufAllocator alloc, String peerHost, int peerPort) {
+        this.context = context;
+        this.alloc = alloc;
+        this.peerHost = peerHost;
+        this.peerPort = peerPort;
+        this.client = context.isClient();
+        this.options = new HandlerOptions(client, context.options());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Public API (DESIGN §3)
+
+    /** Succeeds when the initial handshake completes; fails with its cause. */
+    public Future<Channel> handshakeFuture() {
+        return handshakePromise();
+    }
+
+    /**
+     * Succeeds when the peer's close_notify arrives; fails when the connection ends otherwise (for an
+     * EOF without close_notify, with an {@link SSLException} that says so: possible truncation).
+     */
+    public Future<Channel> sslCloseFuture() {
+        return sslClosePromise();
+    }
+
+    /** The negotiated parameters, or null before the handshake completes. */
+    public SslWriteSession session() {
+        return session;
+    }
+
+    /**
+     * Sets an {@link SslWriteOption} on this handler, like {@code ChannelConfig.setOption}.
+     *
+     * @return false if {@code option} is not one of {@link SslWriteOption}'s
+     * @throws IllegalArgumentException if the value is out of range
+     */
+    public <T> boolean setOption(ChannelOption<T> option, T value) {
+        return options.set(option, value);
+    }
+
+    /** The current value of an {@link SslWriteOption}, or null if {@code option} is not one. */
+    public <T> T getOption(ChannelOption<T> option) {
+        return options.isKnown(option) ? options.get(option) : null;
+    }
+
+    /** Plaintext bytes queued and not yet encrypted. */
+    public long pendingOutboundBytes() {
+        return queue.pendingBytes();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Lifecycle
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        this.ctx = ctx;
+        handshakePromise();
+        sslClosePromise();
+        peer = context.newPeer(peerHost, peerPort, events);
+        protocol = client ? new BcClientProtocol(events) : new BcServerProtocol(events);
+        encoder = new RecordEncoder(protocol, events);
+        if (!client) {
+            // A server only prepares here; the handshake starts with the peer's ClientHello.
+            ((BcServerProtocol) protocol).accept((TlsServer) peer);
+        }
+        if (ctx.channel().isActive()) {
+            startHandshake();
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        startHandshake();
+        ctx.fireChannelActive();
+    }
+
+    private void startHandshake() {
+        if (handshakeStarted) {
+            return;
+        }
+        handshakeStarted = true;
+        long timeout = options.handshakeTimeoutMillis();
+        if (timeout > 0) {
+            handshakeTimeout = ctx.executor().schedule(() -> {
+                if (!handshakePromise.isDone()) {
+                    fail(new SslHandshakeTimeoutException("handshake timed out after " + timeout
+                            + " ms (HANDSHAKE_TIMEOUT_MILLIS); the peer did not complete it"));
+                }
+            }, timeout, TimeUnit.MILLISECONDS);
+        }
+        if (client) {
+            try {
+                ((BcClientProtocol) protocol).connect((TlsClient) peer);
+            } catch (IOException | RuntimeException e) {
+                failFromProtocol(e);
+                return;
+            }
+            writeProtocolOutput(true);
+        }
+        if (!ctx.channel().config().isAutoRead()) {
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        framer.release();
+        cancelTimers();
+        if (!queue.isEmpty()) {
+            queue.failAll(new SSLException("SslWriteHandler was removed from the pipeline; this write was"
+                    + " queued and never sent"));
+        }
+        if (!handshakePromise.isDone()) {
+            handshakePromise.tryFailure(new SSLHandshakeException(
+                    "SslWriteHandler was removed from the pipeline before the handshake completed"));
+        }
+        setPlaintextWritable(true);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        framer.release();
+        cancelTimers();
+        switch (state) {
+            case HANDSHAKING -> endWithoutException(new SSLHandshakeException(
+                    "connection closed by the peer during the handshake"));
+            case OPEN, RENEGOTIATING, CLOSING -> {
+                SSLException truncation = new SSLException(
+                        "peer closed the connection without close_notify (possible truncation)");
+                endWithoutException(truncation);
+                ctx.fireUserEventTriggered(new SslCloseCompletionEvent(truncation));
+            }
+            case CLOSED, FAILED -> {
+                queue.failAll(failure != null ? failure : new SSLException("connection closed"));
+                sslClosePromise.tryFailure(failure != null ? failure
+                        : new SSLException("connection closed before the peer sent close_notify"));
+            }
+        }
+        ctx.fireChannelInactive();
+    }
+
+    /** The connection ended without a TLS failure of ours: fail what waits, no exceptionCaught. */
+    private void endWithoutException(SSLException cause) {
+        boolean handshaking = state == ConnectionState.HANDSHAKING;
+        state = state.moveTo(ConnectionState.CLOSED);
+        failure = cause;
+        queue.failAll(cause);
+        if (handshaking && handshakePromise.tryFailure(cause)) {
+            ctx.fireUserEventTriggered(new SslHandshakeCompletionEvent(cause));
+        }
+        sslClosePromise.tryFailure(cause);
+        updateWritability();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+        // An error from the transport (a reset, say): every write waiting here fails with it.
+        if (!state.isTerminal()) {
+            queue.failAll(cause);
+            updateWritability();
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Write path (§4)
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        ByteBuf buf;
+        if (msg instanceof ByteBuf b) {
+            buf = b;
+        } else if (msg instanceof ByteBufHolder holder) {
+            buf = holder.content();
+        } else {
+            ReferenceCountUtil.release(msg);
+            promise.tryFailure(new UnsupportedMessageTypeException(msg, ByteBuf.class, ByteBufHolder.class));
+            return;
+        }
+        SSLException refusal = refusal(buf.readableBytes());
+        if (refusal != null) {
+            ReferenceCountUtil.release(msg);
+            promise.tryFailure(refusal);
+            return;
+        }
+        queue.add(msg, buf, promise);
+        updateWritability();
+    }
+
+    /** Why a write of {@code length} bytes cannot be queued, or null if it can. */
+    private SSLException refusal(int length) {
+        if (state == ConnectionState.FAILED) {
+            SSLException e = new SSLException("write refused: the TLS connection failed earlier ("
+                    + failure.getMessage() + "); open a new connection");
+            e.initCause(failure);
+            return e;
+        }
+        if (state == ConnectionState.CLOSED) {
+            return new SSLException("write refused: the TLS connection is closed"
+                    + (failure != null ? " (" + failure.getMessage() + ")" : "") + "; open a new connection");
+        }
+        if (closeRequested || state == ConnectionState.CLOSING) {
+            return new SSLException("write refused: close() was already called and the connection is closing");
+        }
+        if (state == ConnectionState.RENEGOTIATING && !options.autoRetry()) {
+            return new SslWantReadException("write refused: TLS 1.2 renegotiation in progress and AUTO_RETRY"
+                    + " is off; write again after SslRenegotiationEvent.COMPLETED");
+        }
+        long queued = queue.pendingBytes();
+        int bound = options.maxPendingBytes();
+        if (queued + length > bound) {
+            return new SslWantWriteException("write of " + length + " bytes refused: " + queued
+                    + " bytes already queued, MAX_PENDING_BYTES is " + bound);
+        }
+        return null;
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        queue.markAllFlushed();
+        if (!encryptAndWrite()) {
+            ctx.flush();
+        }
+    }
+
+    /**
+     * Encrypts flushed writes, one batch per pass, while application data may be written and the
+     * ciphertext in flight is below the high water mark (§4.3: never {@code isWritable()}, which our
+     * own queued plaintext moves). Then, if close() is waiting for the queue, sends close_notify.
+     *
+     * @return whether anything was written (and flushed)
+     */
+    private boolean encryptAndWrite() {
+        if (encrypting || !state.mayWriteApplicationData()) {
+            return false;
+        }
+        encrypting = true;
+        boolean wrote = false;
+        try {
+            int highWaterMark = ctx.channel().config().getWriteBufferHighWaterMark();
+            while (state.mayWriteApplicationData() && queue.hasFlushed()
+                    && encoder.ciphertextInFlight() < highWaterMark) {
+                Batch batch = encoder.encrypt(queue, options.maxRecordSize(), encoder.newBatch());
+                ByteBuf out = encoder.takeOutput(alloc, batch);
+                ctx.write(out != null ? out : Unpooled.EMPTY_BUFFER, ctx.newPromise().addListener(batch));
+                wrote = true;
+            }
+        } catch (IOException | RuntimeException e) {
+            failFromProtocol(e);
+        } finally {
+            encrypting = false;
+        }
+        if (wrote) {
+            ctx.flush();
+        }
+        if (state == ConnectionState.CLOSING && queue.isEmpty()) {
+            sendCloseNotify();
+            wrote = true;
+        }
+        updateWritability();
+        return wrote;
+    }
+
+    /** The transport finished with a batch: complete its writes, then encrypt more into the room made. */
+    private void batchWritten(Batch batch, ChannelFuture future) {
+        if (future.isSuccess()) {
+            batch.acknowledge();
+        } else {
+            batch.fail(failure != null ? failure : future.cause());
+        }
+        encoder.written(batch);
+        if (future.isSuccess()) {
+            encryptAndWrite();
+        }
+    }
+
+    /** Writes whatever bctls has queued (handshake messages, alerts) outside an encryption pass. */
+    private ChannelFuture writeProtocolOutput(boolean flush) {
+        Batch batch = encoder.newBatch();
+        ByteBuf out = encoder.takeOutput(alloc, batch);
+        if (out == null) {
+            encoder.written(batch);
+            return null;
+        }
+        ChannelFuture f = ctx.write(out, ctx.newPromise().addListener(batch));
+        if (flush) {
+            ctx.flush();
+        }
+        return f;
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        encryptAndWrite();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /**
+     * Queued plaintext counts toward the channel's writability (§4.3) through a user-defined
+     * writability bit: unwritable while plaintext and transport bytes together pass the high water
+     * mark, writable again below the low one, as the outbound buffer does for its own bytes.
+     */
+    private void updateWritability() {
+        if (ctx == null) {
+            return;
+        }
+        ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+        if (out == null) {
+            return;
+        }
+        long total = queue.pendingBytes() + out.totalPendingWriteBytes();
+        boolean writable = out.getUserDefinedWritability(PLAINTEXT_WRITABILITY_INDEX);
+        if (writable && queue.pendingBytes() > 0 && total > ctx.channel().config().getWriteBufferHighWaterMark()) {
+            out.setUserDefinedWritability(PLAINTEXT_WRITABILITY_INDEX, false);
+        } else if (!writable && (queue.pendingBytes() == 0
+                || total < ctx.channel().config().getWriteBufferLowWaterMark())) {
+            out.setUserDefinedWritability(PLAINTEXT_WRITABILITY_INDEX, true);
+        }
+    }
+
+    private void setPlaintextWritable(boolean writable) {
+        ChannelOutboundBuffer out = ctx == null ? null : ctx.channel().unsafe().outboundBuffer();
+        if (out != null) {
+            out.setUserDefinedWritability(PLAINTEXT_WRITABILITY_INDEX, writable);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Close (§4.7)
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        switch (state) {
+            case HANDSHAKING -> {
+                SSLHandshakeException cause = new SSLHandshakeException(
+                        "close() was called before the handshake completed");
+                state = state.moveTo(ConnectionState.CLOSED);
+                failure = cause;
+                queue.failAll(cause);
+                handshakePromise.tryFailure(cause);
+                sslClosePromise.tryFailure(cause);
+                closeProtocol();
+                ctx.close(promise);
+            }
+            case OPEN -> {
+                closePromise = promise;
+                queue.markAllFlushed();
+                state = state.moveTo(ConnectionState.CLOSING);
+                encryptAndWrite();
+            }
+            case RENEGOTIATING, CLOSING -> {
+                // Drains after the renegotiation, or is draining already: this close follows that one.
+                closeRequested = true;
+                if (closePromise == null) {
+                    closePromise = promise;
+                } else {
+                    ctx.channel().closeFuture().addListener(f -> promise.trySuccess());
+                }
+            }
+            case CLOSED, FAILED -> ctx.close(promise);
+        }
+    }
+
+    /**
+     * All queued plaintext is encrypted: close_notify follows it (bctls's {@code close()} ends both
+     * directions, so it is called only now), and the channel closes once it is written or
+     * {@code CLOSE_NOTIFY_FLUSH_TIMEOUT_MILLIS} passes.
+     */
+    private void sendCloseNotify() {
+        state = state.moveTo(ConnectionState.CLOSED);
+        ChannelPromise promise = closePromise != null ? closePromise : ctx.newPromise();
+        ChannelFuture written = closeProtocol();
+        if (written == null) {
+            ctx.close(promise);
+            return;
+        }
+        long timeout = options.closeNotifyFlushTimeoutMillis();
+        ScheduledFuture<?> timer = ctx.executor().schedule(() -> {
+            ctx.close(promise);
+        }, timeout, TimeUnit.MILLISECONDS);
+        written.addListener((ChannelFutureListener) f -> {
+            timer.cancel(false);
+            ctx.close(promise);
+        });
+    }
+
+    /** bctls's close(): close_notify (and user_canceled during a handshake), written and flushed. */
+    private ChannelFuture closeProtocol() {
+        try {
+            protocol.close();
+        } catch (IOException e) {
+            // The alert could not be produced; the channel closes all the same.
+        }
+        return writeProtocolOutput(true);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Read path (§5)
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (!(msg instanceof ByteBuf in)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        try {
+            if (state.isTerminal()) {
+                // bctls is closed for input; what still arrives cannot be read.
+                return;
+            }
+            framer.frame(in, alloc, events);
+        } catch (IOException | RuntimeException e) {
+            failFromProtocol(e);
+        } finally {
+            in.release();
+        }
+    }
+
+    /** One whole record for bctls; then act on what it reported. */
+    private boolean offerRecord(byte[] record, int length) {
+        try {
+            protocol.offerInput(record, 0, length);
+        } catch (IOException | RuntimeException e) {
+            failFromProtocol(e);
+            return false;
+        }
+        afterProtocolCall();
+        return !state.isTerminal();
+    }
+
+    /** Handles what bctls reported during {@code offerInput}, once it has returned. */
+    private void afterProtocolCall() {
+        int available = protocol.getAvailableInputBytes();
+        if (available > 0) {
+            ByteBuf plaintext = alloc.buffer(available);
+            int n = protocol.readInput(plaintext.internalNioBuffer(0, available), available);
+            plaintext.writerIndex(n);
+            firedReadInBatch = true;
+            readRequested = false;
+            ctx.fireChannelRead(plaintext);
+        }
+        if (renegotiationStartedInCall) {
+            renegotiationStartedInCall = false;
+            ctx.fireUserEventTriggered(SslRenegotiationEvent.STARTED);
+        }
+        if (handshakeCompletedInCall) {
+            handshakeCompletedInCall = false;
+            onHandshakeComplete();
+        }
+        if (peerCloseNotifyInCall) {
+            peerCloseNotifyInCall = false;
+            onPeerCloseNotify();
+            return;
+        }
+        writeProtocolOutput(true);
+    }
+
+    private void onHandshakeComplete() {
+        if (state == ConnectionState.HANDSHAKING) {
+            state = state.moveTo(ConnectionState.OPEN);
+            tlsContext = ((BcProtocol) protocol).tlsContext();
+            session = new SslWriteSession(tlsContext, renegotiations);
+            if (handshakeTimeout != null) {
+                handshakeTimeout.cancel(false);
+            }
+            writeProtocolOutput(false);
+            handshakePromise.trySuccess(ctx.channel());
+            ctx.fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
+        } else if (state == ConnectionState.RENEGOTIATING) {
+            state = state.moveTo(ConnectionState.OPEN);
+            renegotiations++;
+            session = new SslWriteSession(tlsContext, renegotiations);
+            writeProtocolOutput(false);
+            ctx.fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
+            ctx.fireUserEventTriggered(SslRenegotiationEvent.COMPLETED);
+            if (closeRequested) {
+                state = state.moveTo(ConnectionState.CLOSING);
+                queue.markAllFlushed();
+            }
+        }
+        encryptAndWrite();
+    }
+
+    /**
+     * The peer's close_notify: bctls has answered with ours and closed both directions. Queued writes
+     * can never be sent; the channel closes once our close_notify is written.
+     */
+    private void onPeerCloseNotify() {
+        state = state.moveTo(ConnectionState.CLOSED);
+        failure = new SSLException("peer sent close_notify and closed the TLS connection; this write was not"
+                + " sent");
+        queue.failAll(failure);
+        updateWritability();
+        sslClosePromise.trySuccess(ctx.channel());
+        ctx.fireUserEventTriggered(SslCloseCompletionEvent.SUCCESS);
+        ChannelPromise promise = closePromise != null ? closePromise : ctx.newPromise();
+        ChannelFuture written = writeProtocolOutput(true);
+        if (written == null) {
+            ctx.close(promise);
+        } else {
+            written.addListener((ChannelFutureListener) f -> ctx.close(promise));
+        }
+    }
+
+    @Override
+    public void read(ChannelHandlerContext ctx) {
+        readRequested = true;
+        ctx.read();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (firedReadInBatch) {
+            firedReadInBatch = false;
+            ctx.fireChannelReadComplete();
+        } else if (!ctx.channel().config().isAutoRead() && !state.isTerminal()
+                && (readRequested || state == ConnectionState.HANDSHAKING
+                || state == ConnectionState.RENEGOTIATING)) {
+            // The read the application asked for brought only handshake bytes or part of a record; and
+            // a handshake must be read to its end even with autoRead off (§4.6).
+            ctx.read();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Failure
+
+    /** bctls threw: a fatal alert sent or received, or a call on a closed protocol. */
+    private void failFromProtocol(Throwable e) {
+        if (state.isTerminal()) {
+            return;
+        }
+        boolean handshaking = state == ConnectionState.HANDSHAKING || state == ConnectionState.RENEGOTIATING;
+        SSLException cause;
+        if (e instanceof TlsFatalAlertReceived received) {
+            cause = Alerts.received(received.getAlertDescription(), handshaking, e);
+        } else if (fatalAlertSent >= 0) {
+            cause = Alerts.sent(fatalAlertSent, handshaking, fatalAlertSentDetail,
+                    fatalAlertSentCause != null ? fatalAlertSentCause : e);
+        } else {
+            cause = Alerts.create("TLS failure " + Alerts.phase(handshaking) + ": " + e, handshaking, e);
+        }
+        fail(cause);
+    }
+
+    /**
+     * Any fatal failure: every queued write fails with the same exception, the alert bctls queued is
+     * flushed, exceptionCaught fires once and the channel closes (§4.7).
+     */
+    private void fail(SSLException cause) {
+        if (state.isTerminal()) {
+            return;
+        }
+        boolean handshaking = !handshakePromise.isDone();
+        state = state.moveTo(ConnectionState.FAILED);
+        failure = cause;
+        cancelTimers();
+        queue.failAll(cause);
+        updateWritability();
+        if (handshaking) {
+            handshakePromise.tryFailure(cause);
+            ctx.fireUserEventTriggered(new SslHandshakeCompletionEvent(cause));
+        }
+        sslClosePromise.tryFailure(cause);
+        ChannelFuture alert = writeProtocolOutput(true);
+        ctx.fireExceptionCaught(cause);
+        if (alert == null) {
+            ctx.close();
+        } else {
+            alert.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private void cancelTimers() {
+        if (handshakeTimeout != null) {
+            handshakeTimeout.cancel(false);
+        }
+    }
+
+    private Promise<Channel> handshakePromise() {
+        if (handshakePromise == null) {
+            handshakePromise = ctxExecutorPromise();
+        }
+        return handshakePromise;
+    }
+
+    private Promise<Channel> sslClosePromise() {
+        if (sslClosePromise == null) {
+            sslClosePromise = ctxExecutorPromise();
+        }
+        return sslClosePromise;
+    }
+
+    private Promise<Channel> ctxExecutorPromise() {
+        return ctx != null ? ctx.executor().newPromise()
+                : ImmediateEventExecutor.INSTANCE.newPromise();
+    }
+
+    /** The callbacks bctls and the parts below make; kept off the public class. */
+    private final class Events implements PeerListener, RenegotiationGate, Batch.Owner, ReadFramer.RecordSink {
+
+        @Override
+        public void handshakeComplete() {
+            handshakeCompletedInCall = true;
+        }
+
+        @Override
+        public void alertRaised(short level, short description, String message, Throwable cause) {
+            if (level == AlertLevel.fatal && fatalAlertSent < 0) {
+                fatalAlertSent = description;
+                fatalAlertSentDetail = message;
+                fatalAlertSentCause = cause;
+            }
+        }
+
+        @Override
+        public void alertReceived(short level, short description) {
+            if (level == AlertLevel.warning && description == AlertDescription.close_notify) {
+                peerCloseNotifyInCall = true;
+            }
+        }
+
+        @Override
+        public int peerRequestsRenegotiation(boolean handshaking) {
+            Renegotiation policy = options.renegotiation();
+            if (!client && policy == Renegotiation.IGNORE) {
+                // bctls would drop the ClientHello without a word and the peer would wait forever.
+                policy = Renegotiation.DENY;
+            }
+            if (policy == Renegotiation.ACCEPT && !handshaking && state == ConnectionState.OPEN) {
+                state = state.moveTo(ConnectionState.RENEGOTIATING);
+                renegotiationStartedInCall = true;
+                return RenegotiationPolicy.ACCEPT;
+            }
+            return policy == Renegotiation.IGNORE ? RenegotiationPolicy.IGNORE : RenegotiationPolicy.DENY;
+        }
+
+        @Override
+        public void batchWritten(Batch batch, ChannelFuture future) {
+            SslWriteHandler.this.batchWritten(batch, future);
+        }
+
+        @Override
+        public boolean record(byte[] record, int length) {
+            return offerRecord(record, length);
+        }
+    }
 }

@@ -1,0 +1,96 @@
+package io.sslwrite;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.io.IOException;
+
+/**
+ * Frames inbound bytes into whole TLS records (RFC 8446 §5.1: a 5-byte header whose last two bytes are
+ * the fragment length) and hands each one, alone, to the consumer from one reused array. bctls's
+ * {@code offerInput} decrypts a lone whole record in place ({@code RecordStream.readFullRecord});
+ * given anything else it copies the bytes into its own queue and allocates per record.
+ *
+ * <p>A record split across reads is kept in a cumulation buffer until it is whole; at most one record
+ * plus the current read is ever held. A header announcing more than any legal record
+ * ({@link #MAX_RECORD}) is passed on as the 5-byte header alone, so that bctls raises its own
+ * {@code record_overflow} alert rather than this class buffering an unbounded length.
+ */
+final class ReadFramer {
+    static final int HEADER = 5;
+    /** RFC 5246 §6.2.3: TLSCiphertext.length is at most 2^14 + 2048. */
+    static final int MAX_RECORD = HEADER + (1 << 14) + 2048;
+
+    /** Receives one whole record at a time. */
+    interface RecordSink {
+        /** @return false to stop framing (the connection failed or closed) */
+        boolean record(byte[] record, int length) throws IOException;
+    }
+
+    private final byte[] record = new byte[MAX_RECORD];
+    private ByteBuf cumulation;
+
+    /**
+     * Offers every whole record of the held bytes followed by {@code in} to {@code sink}, and keeps
+     * an incomplete tail. Does not release {@code in}.
+     */
+    void frame(ByteBuf in, ByteBufAllocator alloc, RecordSink sink) throws IOException {
+        if (cumulation != null) {
+            // Complete the held record from the front of this read, and offer it first.
+            int held = cumulation.readableBytes();
+            if (held < HEADER) {
+                cumulation.writeBytes(in, Math.min(HEADER - held, in.readableBytes()));
+                if (cumulation.readableBytes() < HEADER) {
+                    return;
+                }
+            }
+            int total = recordSize(cumulation);
+            cumulation.writeBytes(in, Math.min(total - cumulation.readableBytes(), in.readableBytes()));
+            if (cumulation.readableBytes() < total) {
+                return;
+            }
+            cumulation.readBytes(record, 0, total);
+            release();
+            if (!sink.record(record, total)) {
+                in.skipBytes(in.readableBytes());
+                return;
+            }
+        }
+        while (in.readableBytes() >= HEADER) {
+            int total = recordSize(in);
+            if (in.readableBytes() < total) {
+                break;
+            }
+            in.readBytes(record, 0, total);
+            if (!sink.record(record, total)) {
+                in.skipBytes(in.readableBytes());
+                return;
+            }
+        }
+        if (in.isReadable()) {
+            cumulation = alloc.heapBuffer(HEADER + 1024, MAX_RECORD);
+            cumulation.writeBytes(in);
+        }
+    }
+
+    /**
+     * Length of the record whose header starts at the reader index; a header that announces more than
+     * {@link #MAX_RECORD} counts as a 5-byte record of its own, which bctls rejects.
+     */
+    private static int recordSize(ByteBuf buf) {
+        int total = HEADER + buf.getUnsignedShort(buf.readerIndex() + 3);
+        return total > MAX_RECORD ? HEADER : total;
+    }
+
+    /** Bytes of an incomplete record held back. */
+    int buffered() {
+        return cumulation == null ? 0 : cumulation.readableBytes();
+    }
+
+    void release() {
+        if (cumulation != null) {
+            cumulation.release();
+            cumulation = null;
+        }
+    }
+}
