@@ -1,0 +1,250 @@
+package io.sslwrite.examples;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.sslwrite.SslWriteContext;
+
+import java.io.File;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An HTTPS server on Netty's HTTP/1.1 codec over {@link io.sslwrite.SslWriteHandler}: the handler's
+ * back-pressure seen from a real client. {@code GET /bytes/N} streams N bytes of {@link BodyPattern}
+ * (any N, many GiB included) in constant memory, {@code POST /echo} streams the request body back,
+ * {@code GET /} says what is there.
+ *
+ * <pre>
+ * java io.sslwrite.examples.HttpsServer [--port 8443] [--bind 127.0.0.1] [--cert chain.pem --key key.pem]
+ * </pre>
+ *
+ * Without {@code --cert}/{@code --key} it makes a CA and a certificate for {@code localhost} at start-up
+ * and prints a {@code curl --cacert} line that verifies it. From code: {@link #start(int, SslWriteContext)}
+ * on port 0, {@link #port()}, {@link #close()}.
+ */
+public final class HttpsServer implements AutoCloseable {
+
+    public static final int DEFAULT_PORT = 8443;
+
+    /** The size the start-up banner suggests downloading: big enough to take many records, quick anywhere. */
+    private static final long SUGGESTED_DOWNLOAD = 1 << 20;
+
+    /** What {@code sha256sum} prints for that download; made once, since the home page shows it too. */
+    private static final String SUGGESTED_SHA256 = BodyPattern.sha256Hex(SUGGESTED_DOWNLOAD);
+
+    private final EventLoopGroup acceptGroup;
+    private final EventLoopGroup ioGroup;
+    private final Channel serverChannel;
+    private final DemoCertificate demoCertificate;
+    private final int port;
+
+    private HttpsServer(EventLoopGroup acceptGroup, EventLoopGroup ioGroup, Channel serverChannel,
+                        DemoCertificate demoCertificate) {
+        this.acceptGroup = acceptGroup;
+        this.ioGroup = ioGroup;
+        this.serverChannel = serverChannel;
+        this.demoCertificate = demoCertificate;
+        this.port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    /**
+     * Starts the server on the loopback address.
+     *
+     * @param port    0 for any free port ({@link #port()} tells which)
+     * @param context the server's TLS configuration, or {@code null} to make a throw-away certificate for
+     *                localhost (its CA is then at {@link #caCertificate()})
+     */
+    public static HttpsServer start(int port, SslWriteContext context) throws Exception {
+        return start(InetAddress.getLoopbackAddress(), port, context);
+    }
+
+    /** Like {@link #start(int, SslWriteContext)}, on the given local address. */
+    public static HttpsServer start(InetAddress bindAddress, int port, SslWriteContext context) throws Exception {
+        DemoCertificate demoCertificate = null;
+        if (context == null) {
+            demoCertificate = DemoCertificate.create();
+            context = SslWriteContext.forServer(demoCertificate.chainPem(), demoCertificate.keyPem()).build();
+        }
+        SslWriteContext tls = context;
+        String curlTrust = demoCertificate == null ? "-k" : "--cacert " + shellQuote(demoCertificate.caPem());
+
+        EventLoopGroup acceptGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup ioGroup = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+        try {
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(acceptGroup, ioGroup)
+                    .channel(NioServerSocketChannel.class)
+                    // Responses are written in whole 64 KiB chunks; Nagle would only delay their last segment.
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            int localPort = ch.localAddress().getPort();
+                            ch.pipeline().addLast(
+                                    tls.newHandler(ch.alloc()),
+                                    new HttpServerCodec(),
+                                    new HttpServerKeepAliveHandler(),
+                                    new HttpServerExpectContinueHandler(),
+                                    new DemoRequestHandler(homePage(localPort, curlTrust)));
+                        }
+                    });
+            Channel serverChannel = bootstrap.bind(bindAddress, port).sync().channel();
+            return new HttpsServer(acceptGroup, ioGroup, serverChannel, demoCertificate);
+        } catch (Exception | Error e) {
+            acceptGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            ioGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            if (demoCertificate != null) {
+                demoCertificate.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The port the server listens on. */
+    public int port() {
+        return port;
+    }
+
+    /** {@code https://localhost:PORT} followed by {@code path}. */
+    public String url(String path) {
+        return "https://localhost:" + port + path;
+    }
+
+    /** The CA of the certificate made at start-up, or {@code null} if the server was given its own. */
+    public Path caCertificate() {
+        return demoCertificate == null ? null : demoCertificate.caPem();
+    }
+
+    /** Waits until the server is closed, by {@link #close()} or by the JVM's shutdown. */
+    public void awaitClose() {
+        serverChannel.closeFuture().awaitUninterruptibly();
+    }
+
+    /**
+     * Stops accepting, closes every connection (each sends its close_notify) and deletes the certificate
+     * made at start-up. Returns when the event loops have stopped.
+     */
+    @Override
+    public void close() {
+        serverChannel.close().syncUninterruptibly();
+        // No quiet period: nothing new is accepted any more, and tests start and stop servers often.
+        acceptGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        ioGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        if (demoCertificate != null) {
+            demoCertificate.close();
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int port = DEFAULT_PORT;
+        InetAddress bindAddress = InetAddress.getLoopbackAddress();
+        File cert = null;
+        File key = null;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("-h") || arg.equals("--help")) {
+                System.out.println(USAGE);
+                return;
+            }
+            if (i + 1 == args.length) {
+                exitWithUsage("missing a value after " + arg);
+            }
+            String value = args[++i];
+            switch (arg) {
+                case "--port" -> port = parsePort(value);
+                case "--bind" -> bindAddress = InetAddress.getByName(value);
+                case "--cert" -> cert = new File(value);
+                case "--key" -> key = new File(value);
+                default -> exitWithUsage("unknown option " + arg);
+            }
+        }
+        if ((cert == null) != (key == null)) {
+            exitWithUsage("--cert and --key go together: give both, or neither for a throw-away certificate");
+        }
+        SslWriteContext context = cert == null ? null : SslWriteContext.forServer(cert, key).build();
+
+        HttpsServer server = start(bindAddress, port, context);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "sslwrite-demo-shutdown"));
+        System.out.println(server.banner(bindAddress));
+        server.awaitClose();
+    }
+
+    private String banner(InetAddress bindAddress) {
+        String trust = demoCertificate == null ? "-k" : "--cacert " + shellQuote(demoCertificate.caPem());
+        StringBuilder text = new StringBuilder();
+        text.append("sslwrite demo: HTTPS through SslWriteHandler on ").append(url("/"))
+                .append(" (listening on ").append(bindAddress.getHostAddress()).append(')').append('\n');
+        if (demoCertificate != null) {
+            text.append("Certificate made for localhost and 127.0.0.1; its CA is ")
+                    .append(demoCertificate.caPem()).append('\n');
+        }
+        text.append('\n')
+                .append("Download ").append(SUGGESTED_DOWNLOAD).append(" bytes and hash them; sha256sum should print ")
+                .append(SUGGESTED_SHA256).append(":\n")
+                .append("  curl ").append(trust).append(' ').append(url("/bytes/" + SUGGESTED_DOWNLOAD))
+                .append(" | sha256sum\n")
+                .append("Send a file and get it back:\n")
+                .append("  curl ").append(trust).append(" --data-binary @pom.xml ").append(url("/echo"))
+                .append(" | cmp - pom.xml && echo same\n")
+                .append("\nCtrl+C stops the server.");
+        return text.toString();
+    }
+
+    private static String homePage(int port, String curlTrust) {
+        String base = "https://localhost:" + port;
+        return "sslwrite demo: HTTP/1.1 over SslWriteHandler (TLS by BouncyCastle, write back-pressure by sslwrite)\n"
+                + "\n"
+                + "GET  /bytes/N  N bytes, streamed as fast as the client reads them. Byte i is the XOR of the\n"
+                + "               eight bytes of the 64-bit number i, so bytes 0..255 are 0..255 and byte 256 is 1.\n"
+                + "POST /echo     the request body, streamed back as it arrives.\n"
+                + "GET  /         this page.\n"
+                + "\n"
+                + "curl " + curlTrust + " " + base + "/bytes/" + SUGGESTED_DOWNLOAD + " | sha256sum\n"
+                + "  (expected " + SUGGESTED_SHA256 + ")\n"
+                + "curl " + curlTrust + " --data-binary @FILE " + base + "/echo | cmp - FILE\n";
+    }
+
+    private static int parsePort(String value) {
+        try {
+            int port = Integer.parseInt(value);
+            if (port >= 0 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below with the value
+        }
+        exitWithUsage("--port: " + value + " (expected: 0..65535)");
+        return -1;
+    }
+
+    /** The path as one shell word, quoted only if it needs to be, so the printed curl line pastes as is. */
+    private static String shellQuote(Path path) {
+        String text = path.toString();
+        return text.matches("[A-Za-z0-9_./:+-]+") ? text : "'" + text.replace("'", "'\\''") + "'";
+    }
+
+    private static void exitWithUsage(String problem) {
+        System.err.println("sslwrite demo: " + problem);
+        System.err.println(USAGE);
+        System.exit(2);
+    }
+
+    private static final String USAGE = """
+            usage: HttpsServer [--port P] [--bind ADDRESS] [--cert chain.pem --key key.pem]
+              --port P        port to listen on (default 8443; 0 picks a free one)
+              --bind ADDRESS  local address to listen on (default the loopback address)
+              --cert, --key   PEM certificate chain (leaf first) and PKCS#8 private key; without them
+                              a CA and a certificate for localhost are made in a temporary directory""";
+}
