@@ -1,0 +1,135 @@
+package io.sslwrite.interop;
+
+import io.netty.channel.ChannelFuture;
+import io.sslwrite.SslWriteContext;
+import io.sslwrite.testing.TestPki;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.security.KeyStore;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * DESIGN §7: sslwrite against the JDK's own TLS ({@code SSLSocket}, {@code SSLServerSocket}, the
+ * SunJSSE {@code SSLEngine} underneath), in both roles, TLS 1.2 and 1.3, 8 MiB each way over a real
+ * loopback connection, compared by SHA-256. The JDK side closes with close_notify, which sslwrite
+ * reports through {@code sslCloseFuture()}.
+ */
+class JdkSslEngineInteropTest extends AbstractInteropTest {
+
+    private static final char[] PASSWORD = "interop".toCharArray();
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void eightMebibytesEachWayArriveIntactBetweenSslwriteClientAndJdkServer(String protocol) throws Exception {
+        byte[] toServer = payload(5, PAYLOAD_BYTES);
+        byte[] toClient = payload(6, PAYLOAD_BYTES);
+        SSLServerSocket listener = (SSLServerSocket) jdkContext(true).getServerSocketFactory()
+                .createServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        listener.setEnabledProtocols(new String[] {protocol});
+        CompletableFuture<SSLSocket> accepted = CompletableFuture.supplyAsync(() -> {
+            try (listener) {
+                SSLSocket socket = (SSLSocket) listener.accept();
+                socket.startHandshake();
+                return socket;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        SslWriteContext context = SslWriteContext.forClient().trustManager(TestPki.caPem()).build();
+        Connection client = connect(context, "localhost", listener.getLocalPort(), PAYLOAD_BYTES);
+        try (SSLSocket server = await(accepted, "JDK server accepting and handshaking")) {
+            awaitSuccess(client.handler().handshakeFuture(), "handshake with the JDK server");
+            assertEquals(protocol, client.handler().session().protocol());
+            assertEquals(protocol, server.getSession().getProtocol());
+
+            exchange(client, server, toServer, toClient);
+        }
+        // The JDK sent close_notify on close.
+        awaitSuccess(client.handler().sslCloseFuture(), "sslCloseFuture after the JDK server's close_notify");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void eightMebibytesEachWayArriveIntactBetweenJdkClientAndSslwriteServer(String protocol) throws Exception {
+        byte[] toServer = payload(7, PAYLOAD_BYTES);
+        byte[] toClient = payload(8, PAYLOAD_BYTES);
+        SslWriteContext context = SslWriteContext.forServer(TestPki.serverCertPem(), TestPki.serverKeyPem()).build();
+        Server server = serve(context, PAYLOAD_BYTES);
+
+        Socket tcp = new Socket(InetAddress.getLoopbackAddress(), server.port());
+        SSLSocket client = (SSLSocket) jdkContext(false).getSocketFactory()
+                .createSocket(tcp, "localhost", server.port(), true);
+        try {
+            SSLParameters parameters = client.getSSLParameters();
+            parameters.setProtocols(new String[] {protocol});
+            parameters.setServerNames(List.of(new SNIHostName("localhost")));
+            // The JDK checks the server certificate for localhost, as a browser would.
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            client.setSSLParameters(parameters);
+            Connection connection = server.accepted();
+            await(CompletableFuture.runAsync(() -> {
+                try {
+                    client.startHandshake();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }), "JDK client handshake");
+            awaitSuccess(connection.handler().handshakeFuture(), "handshake with the JDK client");
+            assertEquals(protocol, connection.handler().session().protocol());
+            assertEquals(protocol, client.getSession().getProtocol());
+
+            exchange(connection, client, toClient, toServer);
+            client.close();
+            awaitSuccess(connection.handler().sslCloseFuture(), "sslCloseFuture after the JDK client's close_notify");
+        } finally {
+            client.close();
+        }
+    }
+
+    /** sslwrite sends {@code fromSslwrite} while the JDK side sends {@code fromJdk}; both arrive intact. */
+    private void exchange(Connection sslwrite, SSLSocket jdk, byte[] fromSslwrite, byte[] fromJdk) throws Exception {
+        CompletableFuture<String> jdkReceived = hashExactly(jdk.getInputStream(), fromSslwrite.length);
+        CompletableFuture<Void> jdkSent = feed(jdk.getOutputStream(), fromJdk);
+        List<ChannelFuture> writes = sslwrite.send(fromSslwrite);
+        sslwrite.awaitWrites(writes);
+        assertSameBytes(fromSslwrite, await(jdkReceived, "the JDK reading what sslwrite sent"), "sslwrite -> JDK");
+        await(jdkSent, "the JDK writing");
+        assertSameBytes(fromJdk, sslwrite.receiver().awaitDigest(), "JDK -> sslwrite");
+        assertEquals(List.of(), sslwrite.receiver().exceptions);
+    }
+
+    /** The JDK's TLS with the test PKI: the server certificate (server) or trust in the test CA (client). */
+    private static SSLContext jdkContext(boolean server) throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", TestPki.caCertificate());
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        if (server) {
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            keys.load(null, null);
+            keys.setKeyEntry("server", TestPki.serverKey(), PASSWORD, TestPki.serverChain());
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(keys, PASSWORD);
+            context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        } else {
+            context.init(null, tmf.getTrustManagers(), null);
+        }
+        return context;
+    }
+}
