@@ -19,9 +19,15 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.sslwrite.SslWriteContext;
 import io.sslwrite.SslWriteHandler;
+import io.sslwrite.testing.TestPki;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,6 +39,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -72,6 +79,7 @@ abstract class AbstractInteropTest {
     EventLoopGroup group;
     private final List<PeerProcess> processes = new ArrayList<>();
     private final List<Channel> channels = new CopyOnWriteArrayList<>();
+    private final List<AutoCloseable> closeables = new CopyOnWriteArrayList<>();
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
         Thread thread = new Thread(r, "interop-peer-io");
         thread.setDaemon(true);
@@ -89,6 +97,13 @@ abstract class AbstractInteropTest {
             process.destroy();
             // The peer's own account goes to the test's output, next to any failure it explains.
             System.err.println("peer " + process.describe());
+        }
+        for (AutoCloseable closeable : closeables) {
+            try {
+                closeable.close();
+            } catch (Exception ignored) {
+                // Already closed by the test, or broken by the failure being reported.
+            }
         }
         for (Channel channel : channels) {
             channel.close().await(GUARD_SECONDS, TimeUnit.SECONDS);
@@ -351,6 +366,60 @@ abstract class AbstractInteropTest {
     static void assertSameBytes(byte[] expected, String actualSha256, String direction) {
         assertEquals(sha256(expected), actualSha256, direction + ": SHA-256 of the " + expected.length
                 + " bytes received differs from what was sent");
+    }
+
+    // ---- JDK sockets ----
+
+    private static final char[] KEYSTORE_PASSWORD = "interop".toCharArray();
+
+    /** The JDK's TLS with the test PKI: the server certificate (server) or trust in the test CA (client). */
+    static SSLContext jdkContext(boolean server) throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", TestPki.caCertificate());
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        if (server) {
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            keys.load(null, null);
+            keys.setKeyEntry("server", TestPki.serverKey(), KEYSTORE_PASSWORD, TestPki.serverChain());
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(keys, KEYSTORE_PASSWORD);
+            context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        } else {
+            context.init(null, tmf.getTrustManagers(), null);
+        }
+        return context;
+    }
+
+    /** A JDK TLS server on 127.0.0.1, an ephemeral port, closed after the test. */
+    SSLServerSocket jdkServer(String... protocols) throws Exception {
+        SSLServerSocket listener = (SSLServerSocket) jdkContext(true).getServerSocketFactory()
+                .createServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        closeAfterTest(listener);
+        if (protocols.length > 0) {
+            listener.setEnabledProtocols(protocols);
+        }
+        return listener;
+    }
+
+    /** Accepts one connection on {@code listener} and completes its handshake, on a thread of the test. */
+    CompletableFuture<SSLSocket> acceptAndHandshake(SSLServerSocket listener) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                SSLSocket socket = (SSLSocket) listener.accept();
+                closeAfterTest(socket);
+                socket.startHandshake();
+                return socket;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, threads);
+    }
+
+    void closeAfterTest(AutoCloseable closeable) {
+        closeables.add(closeable);
     }
 
     // ---- child processes ----

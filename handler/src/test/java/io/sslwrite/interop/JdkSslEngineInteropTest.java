@@ -6,16 +6,12 @@ import io.sslwrite.testing.TestPki;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.security.KeyStore;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -29,25 +25,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class JdkSslEngineInteropTest extends AbstractInteropTest {
 
-    private static final char[] PASSWORD = "interop".toCharArray();
-
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
     void eightMebibytesEachWayArriveIntactBetweenSslwriteClientAndJdkServer(String protocol) throws Exception {
         byte[] toServer = payload(5, PAYLOAD_BYTES);
         byte[] toClient = payload(6, PAYLOAD_BYTES);
-        SSLServerSocket listener = (SSLServerSocket) jdkContext(true).getServerSocketFactory()
-                .createServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        listener.setEnabledProtocols(new String[] {protocol});
-        CompletableFuture<SSLSocket> accepted = CompletableFuture.supplyAsync(() -> {
-            try (listener) {
-                SSLSocket socket = (SSLSocket) listener.accept();
-                socket.startHandshake();
-                return socket;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        SSLServerSocket listener = jdkServer(protocol);
+        CompletableFuture<SSLSocket> accepted = acceptAndHandshake(listener);
 
         SslWriteContext context = SslWriteContext.forClient().trustManager(TestPki.caPem()).build();
         Connection client = connect(context, "localhost", listener.getLocalPort(), PAYLOAD_BYTES);
@@ -73,31 +57,28 @@ class JdkSslEngineInteropTest extends AbstractInteropTest {
         Socket tcp = new Socket(InetAddress.getLoopbackAddress(), server.port());
         SSLSocket client = (SSLSocket) jdkContext(false).getSocketFactory()
                 .createSocket(tcp, "localhost", server.port(), true);
-        try {
-            SSLParameters parameters = client.getSSLParameters();
-            parameters.setProtocols(new String[] {protocol});
-            parameters.setServerNames(List.of(new SNIHostName("localhost")));
-            // The JDK checks the server certificate for localhost, as a browser would.
-            parameters.setEndpointIdentificationAlgorithm("HTTPS");
-            client.setSSLParameters(parameters);
-            Connection connection = server.accepted();
-            await(CompletableFuture.runAsync(() -> {
-                try {
-                    client.startHandshake();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }), "JDK client handshake");
-            awaitSuccess(connection.handler().handshakeFuture(), "handshake with the JDK client");
-            assertEquals(protocol, connection.handler().session().protocol());
-            assertEquals(protocol, client.getSession().getProtocol());
+        closeAfterTest(client);
+        SSLParameters parameters = client.getSSLParameters();
+        parameters.setProtocols(new String[] {protocol});
+        parameters.setServerNames(List.of(new SNIHostName("localhost")));
+        // The JDK checks the server certificate for localhost, as a browser would.
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        client.setSSLParameters(parameters);
+        Connection connection = server.accepted();
+        await(CompletableFuture.runAsync(() -> {
+            try {
+                client.startHandshake();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }), "JDK client handshake");
+        awaitSuccess(connection.handler().handshakeFuture(), "handshake with the JDK client");
+        assertEquals(protocol, connection.handler().session().protocol());
+        assertEquals(protocol, client.getSession().getProtocol());
 
-            exchange(connection, client, toClient, toServer);
-            client.close();
-            awaitSuccess(connection.handler().sslCloseFuture(), "sslCloseFuture after the JDK client's close_notify");
-        } finally {
-            client.close();
-        }
+        exchange(connection, client, toClient, toServer);
+        client.close();
+        awaitSuccess(connection.handler().sslCloseFuture(), "sslCloseFuture after the JDK client's close_notify");
     }
 
     /** sslwrite sends {@code fromSslwrite} while the JDK side sends {@code fromJdk}; both arrive intact. */
@@ -110,26 +91,5 @@ class JdkSslEngineInteropTest extends AbstractInteropTest {
         await(jdkSent, "the JDK writing");
         assertSameBytes(fromJdk, sslwrite.receiver().awaitDigest(), "JDK -> sslwrite");
         assertEquals(List.of(), sslwrite.receiver().exceptions);
-    }
-
-    /** The JDK's TLS with the test PKI: the server certificate (server) or trust in the test CA (client). */
-    private static SSLContext jdkContext(boolean server) throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", TestPki.caCertificate());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        if (server) {
-            KeyStore keys = KeyStore.getInstance("PKCS12");
-            keys.load(null, null);
-            keys.setKeyEntry("server", TestPki.serverKey(), PASSWORD, TestPki.serverChain());
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(keys, PASSWORD);
-            context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-        } else {
-            context.init(null, tmf.getTrustManagers(), null);
-        }
-        return context;
     }
 }

@@ -7,12 +7,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
-import java.net.InetAddress;
-import java.security.KeyStore;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
@@ -88,39 +84,13 @@ class NamedGroupInteropTest extends AbstractInteropTest {
     @Test
     void sslwriteClientNegotiatesX25519WithTheJdkWhichLacksMlKem() throws Exception {
         // Java 17's SunJSSE offers no ML-KEM; the hybrid group must not get in the way.
-        SSLServerSocket listener = (SSLServerSocket) jdkServerContext()
-                .getServerSocketFactory().createServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        CompletableFuture<SSLSocket> accepted = CompletableFuture.supplyAsync(() -> {
-            try (listener) {
-                SSLSocket socket = (SSLSocket) listener.accept();
-                socket.startHandshake();
-                return socket;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        SSLServerSocket listener = jdkServer();
+        CompletableFuture<SSLSocket> accepted = acceptAndHandshake(listener);
         Connection client = connect(SslWriteContext.forClient().trustManager(TestPki.caPem()).build(),
                 "localhost", listener.getLocalPort(), 0);
-        SSLSocket server = await(accepted, "JDK server handshake");
-        try {
-            awaitSuccess(client.handler().handshakeFuture(), "handshake with the JDK server");
-            assertEquals(List.of("TLSv1.3", CLASSIC),
-                    List.of(client.handler().session().protocol(), client.handler().session().namedGroup()));
-        } finally {
-            server.close();
-        }
-    }
-
-    private static SSLContext jdkServerContext() throws Exception {
-        char[] password = "groups".toCharArray();
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        keys.load(null, null);
-        keys.setKeyEntry("server", TestPki.serverKey(), password, TestPki.serverChain());
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(
-                KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(keys, password);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(kmf.getKeyManagers(), null, null);
-        return context;
+        await(accepted, "JDK server handshake");
+        awaitSuccess(client.handler().handshakeFuture(), "handshake with the JDK server");
+        assertEquals(List.of("TLSv1.3", CLASSIC),
+                List.of(client.handler().session().protocol(), client.handler().session().namedGroup()));
     }
 }
