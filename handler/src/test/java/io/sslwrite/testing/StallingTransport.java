@@ -125,6 +125,14 @@ public final class StallingTransport extends ChannelOutboundHandlerAdapter {
         failHeld(new ClosedChannelException());
     }
 
+    /** Drops every held write: releases it and fails its promise, as a connection reset would. */
+    public void discardHeld() {
+        failHeld(new ClosedChannelException());
+        if (ctx != null) {
+            updateWritability();
+        }
+    }
+
     /** Send every held write; their promises complete. */
     public void releaseAll() {
         releaseBytes(Long.MAX_VALUE);
@@ -132,6 +140,9 @@ public final class StallingTransport extends ChannelOutboundHandlerAdapter {
 
     /** Send the first {@code count} held writes whole. */
     public void releaseWrites(int count) {
+        if (ctx == null) {
+            return;
+        }
         for (int i = 0; i < count && !held.isEmpty(); i++) {
             Held next = held.poll();
             heldBytes -= bytesOf(next.msg());
@@ -147,6 +158,9 @@ public final class StallingTransport extends ChannelOutboundHandlerAdapter {
      * until the rest goes.
      */
     public void releaseBytes(long count) {
+        if (ctx == null) {
+            return;
+        }
         long budget = count;
         while (!held.isEmpty() && budget > 0) {
             Held next = held.peek();

@@ -190,8 +190,8 @@ public final class TlsPair implements AutoCloseable {
         if (wasHolding) {
             transport.hold();
         }
-        assertHandshakeSucceeded("client", clientHandler.handshakeFuture());
-        assertHandshakeSucceeded("server", serverHandler.handshakeFuture());
+        assertHandshakeSucceeded("client", clientHandler.handshakeFuture(), client);
+        assertHandshakeSucceeded("server", serverHandler.handshakeFuture(), server);
         clearWire();
         return this;
     }
@@ -200,13 +200,20 @@ public final class TlsPair implements AutoCloseable {
         return clientHandler.handshakeFuture().isDone() && serverHandler.handshakeFuture().isDone();
     }
 
-    private static void assertHandshakeSucceeded(String side, Future<?> future) {
+    private void assertHandshakeSucceeded(String side, Future<?> future, EmbeddedChannel channel) {
         if (!future.isDone()) {
-            throw new AssertionError(side + " handshake did not complete: the peers stopped exchanging bytes");
+            throw new AssertionError(side + " handshake did not complete: the peers stopped exchanging bytes"
+                    + " (bytes written but never flushed: client " + unflushed(client) + ", server "
+                    + unflushed(server) + ")");
         }
         if (!future.isSuccess()) {
             throw new AssertionError(side + " handshake failed: " + future.cause(), future.cause());
         }
+    }
+
+    /** Bytes a handler wrote to the channel without flushing them: they never reach the peer. */
+    private static long unflushed(EmbeddedChannel channel) {
+        return channel.unsafe().outboundBuffer() == null ? 0 : channel.unsafe().outboundBuffer().totalPendingWriteBytes();
     }
 
     /**
@@ -418,13 +425,26 @@ public final class TlsPair implements AutoCloseable {
         return bytes;
     }
 
-    /** Closes both channels and releases whatever is left in their queues. */
+    /**
+     * Closes both channels and releases whatever is left in their queues. A stalled transport is opened
+     * first, so that the client's close_notify can leave and its close complete; whatever it still holds
+     * afterwards is dropped.
+     */
     @Override
     public void close() {
         try {
+            if (transport != null) {
+                transport.pass();
+            }
             client.finishAndReleaseAll();
         } finally {
-            server.finishAndReleaseAll();
+            try {
+                server.finishAndReleaseAll();
+            } finally {
+                if (transport != null) {
+                    transport.discardHeld();
+                }
+            }
         }
     }
 
