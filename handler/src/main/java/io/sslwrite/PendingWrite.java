@@ -16,7 +16,7 @@ final class PendingWrite {
     private final Object message;
     final ByteBuf buf;
     final ChannelPromise promise;
-    final int length;
+    int length;
     int encrypted;
     int acknowledged;
     private boolean done;
@@ -55,6 +55,17 @@ final class PendingWrite {
         if (n > 0 && promise instanceof ChannelProgressivePromise progressive) {
             progressive.tryProgress(acknowledged, length);
         }
+        if (acknowledged == length) {
+            succeed();
+        }
+    }
+
+    /**
+     * {@code PARTIAL_WRITE}: the write is what has been encrypted so far; the buffer keeps its
+     * readerIndex just past those bytes, where the caller finds the unsent rest.
+     */
+    void truncateToEncrypted() {
+        length = encrypted;
         if (acknowledged == length) {
             succeed();
         }

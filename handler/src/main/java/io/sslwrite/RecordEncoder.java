@@ -48,7 +48,7 @@ final class RecordEncoder {
      *
      * @return the batch, possibly with no records; the caller must {@link #takeOutput} after it
      */
-    Batch encrypt(WriteQueue queue, int recordSize, Batch batch) throws IOException {
+    Batch encrypt(WriteQueue queue, int recordSize, boolean partialWrite, Batch batch) throws IOException {
         int recordsLeft = Math.max(1, MAX_BATCH / recordSize);
         PendingWrite first;
         while (recordsLeft > 0 && (first = queue.firstFlushed()) != null) {
@@ -58,7 +58,9 @@ final class RecordEncoder {
                 queue.encrypted(first, 0);
                 continue;
             }
-            if (unencrypted >= recordSize || queue.flushedCount() == 1) {
+            // With PARTIAL_WRITE a record never spans two writes, as with SSL_write, so that what a
+            // cut-short write has sent is a whole number of records of its own (§4.5).
+            if (unencrypted >= recordSize || queue.flushedCount() == 1 || partialWrite) {
                 int n = Math.min(unencrypted, recordSize);
                 encryptFrom(first.buf, first.nextIndex(), n);
                 batch.add(first, n);

@@ -83,6 +83,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     private ConnectionState state = ConnectionState.HANDSHAKING;
     private boolean handshakeStarted;
     private boolean encrypting;
+    private boolean encryptAgain;
     private boolean closeRequested;
     private ChannelPromise closePromise;
     private SSLException failure;
@@ -331,32 +332,49 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     /**
      * Encrypts flushed writes, one batch per pass, while application data may be written and the
      * ciphertext in flight is below the high water mark (§4.3: never {@code isWritable()}, which our
-     * own queued plaintext moves). Then, if close() is waiting for the queue, sends close_notify.
+     * own queued plaintext moves), and flushes them. A flush that the transport completes at once
+     * calls back here through {@link #batchWritten}; that call only asks for another round, so a
+     * long stream runs as a loop, not as a recursion. Then, with {@code PARTIAL_WRITE}, a write cut
+     * short by back-pressure ends with what it has sent (§4.5), and if close() waits for the queue,
+     * close_notify follows it.
      *
      * @return whether anything was written (and flushed)
      */
     private boolean encryptAndWrite() {
-        if (encrypting || !state.mayWriteApplicationData()) {
+        if (encrypting) {
+            encryptAgain = true;
+            return false;
+        }
+        if (!state.mayWriteApplicationData()) {
             return false;
         }
         encrypting = true;
         boolean wrote = false;
         try {
             int highWaterMark = ctx.channel().config().getWriteBufferHighWaterMark();
-            while (state.mayWriteApplicationData() && queue.hasFlushed()
-                    && encoder.ciphertextInFlight() < highWaterMark) {
-                Batch batch = encoder.encrypt(queue, options.maxRecordSize(), encoder.newBatch());
-                ByteBuf out = encoder.takeOutput(alloc, batch);
-                ctx.write(out != null ? out : Unpooled.EMPTY_BUFFER, ctx.newPromise().addListener(batch));
-                wrote = true;
+            do {
+                encryptAgain = false;
+                boolean wroteThisRound = false;
+                while (state.mayWriteApplicationData() && queue.hasFlushed()
+                        && encoder.ciphertextInFlight() < highWaterMark) {
+                    Batch batch = encoder.encrypt(queue, options.maxRecordSize(), options.partialWrite(),
+                            encoder.newBatch());
+                    ByteBuf out = encoder.takeOutput(alloc, batch);
+                    ctx.write(out != null ? out : Unpooled.EMPTY_BUFFER, ctx.newPromise().addListener(batch));
+                    wroteThisRound = true;
+                }
+                if (wroteThisRound) {
+                    wrote = true;
+                    ctx.flush();
+                }
+            } while (encryptAgain);
+            if (options.partialWrite() && encoder.ciphertextInFlight() >= highWaterMark) {
+                queue.endStartedWrite();
             }
         } catch (IOException | RuntimeException e) {
             failFromProtocol(e);
         } finally {
             encrypting = false;
-        }
-        if (wrote) {
-            ctx.flush();
         }
         if (state == ConnectionState.CLOSING && queue.isEmpty()) {
             sendCloseNotify();
@@ -568,14 +586,14 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
             if (handshakeTimeout != null) {
                 handshakeTimeout.cancel(false);
             }
-            writeProtocolOutput(false);
+            writeProtocolOutput(true);
             handshakePromise.trySuccess(ctx.channel());
             ctx.fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
         } else if (state == ConnectionState.RENEGOTIATING) {
             state = state.moveTo(ConnectionState.OPEN);
             renegotiations++;
             session = new SslWriteSession(tlsContext, renegotiations);
-            writeProtocolOutput(false);
+            writeProtocolOutput(true);
             ctx.fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
             ctx.fireUserEventTriggered(SslRenegotiationEvent.COMPLETED);
             if (closeRequested) {

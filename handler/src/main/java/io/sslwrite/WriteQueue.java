@@ -66,6 +66,23 @@ final class WriteQueue {
         }
     }
 
+    /**
+     * §4.5, {@code PARTIAL_WRITE} under back-pressure: the first write, if some of its records are
+     * already encrypted, ends with those. Its unencrypted rest is dropped from the queue, unsent;
+     * the write succeeds when the transport has written the records it has, with its buffer's
+     * readerIndex just past them. A write with nothing encrypted yet waits for its first record.
+     */
+    void endStartedWrite() {
+        PendingWrite first = firstFlushed();
+        if (first == null || first.encrypted == 0 || first.unencrypted() == 0) {
+            return;
+        }
+        writes.pollFirst();
+        flushedCount--;
+        pendingBytes -= first.unencrypted();
+        first.truncateToEncrypted();
+    }
+
     /** Fails and releases every queued write; they are all gone from the queue afterwards. */
     void failAll(Throwable cause) {
         PendingWrite write;
