@@ -1,0 +1,209 @@
+package io.sslwrite;
+
+import io.netty.handler.ssl.ClientAuth;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.Certificate;
+import org.bouncycastle.tls.CertificateRequest;
+import org.bouncycastle.tls.ClientCertificateType;
+import org.bouncycastle.tls.DefaultTlsServer;
+import org.bouncycastle.tls.NamedGroup;
+import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.TlsCredentials;
+import org.bouncycastle.tls.TlsFatalAlert;
+import org.bouncycastle.tls.TlsUtils;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
+
+import java.io.IOException;
+import java.security.cert.X509Certificate;
+import java.util.Vector;
+
+/**
+ * The bctls {@code TlsServer} of one connection, configured from a server {@link SslWriteContext}:
+ * versions, suites (in our order), groups, ALPN, the server's credentials and, with
+ * {@link ClientAuth#OPTIONAL}/{@link ClientAuth#REQUIRE}, the request and PKIX check of a client
+ * certificate. Renegotiation is the handler's protocol subclass's business (DESIGN §4.6).
+ */
+final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls12GroupSource {
+
+    /**
+     * certificate_authorities lists are capped: with a large trust store (the JDK's holds ~150 CAs) the
+     * list would be kilobytes of every handshake; without one, clients just offer their certificate.
+     */
+    private static final int MAX_CERTIFICATE_AUTHORITIES = 64;
+
+    private final SslWriteContext config;
+    private final PeerListener listener;
+    private int tls12Group = -1;
+
+    BcTlsServer(SslWriteContext config, PeerListener listener) {
+        super(config.crypto());
+        this.config = config;
+        this.listener = listener;
+    }
+
+    @Override
+    public int tls12Group() {
+        return tls12Group;
+    }
+
+    @Override
+    protected ProtocolVersion[] getSupportedVersions() {
+        return config.protocolVersions();
+    }
+
+    /**
+     * The configured suites the crypto implements, less the TLS 1.2 suites our key cannot sign for
+     * (an ECDHE_RSA suite with an EC certificate): bctls would otherwise select one and then fail.
+     */
+    @Override
+    protected int[] getSupportedCipherSuites() {
+        String keyType = config.credentials().keyType();
+        int[] all = TlsUtils.getSupportedCipherSuites(getCrypto(), config.cipherSuiteCodes());
+        int n = 0;
+        int[] usable = new int[all.length];
+        for (int suite : all) {
+            String needed = CipherSuites.serverKeyType(suite);
+            if (needed == null || needed.equals(keyType)) {
+                usable[n++] = suite;
+            }
+        }
+        return java.util.Arrays.copyOf(usable, n);
+    }
+
+    /** Our order wins: AES-GCM before ChaCha20 (DESIGN §6), whatever the client lists first. */
+    @Override
+    protected boolean preferLocalCipherSuites() {
+        return true;
+    }
+
+    @Override
+    public int[] getSupportedGroups() {
+        int[] configured = config.namedGroupCodes();
+        int n = 0;
+        int[] usable = new int[configured.length];
+        for (int group : configured) {
+            if (TlsUtils.isSupportedNamedGroup(getCrypto(), group)) {
+                usable[n++] = group;
+            }
+        }
+        return java.util.Arrays.copyOf(usable, n);
+    }
+
+    /**
+     * The client's order decides among the groups we share (bctls's default): the client has already
+     * sent a key share for its favourite, and picking ours instead would cost a HelloRetryRequest.
+     */
+    @Override
+    public boolean preferLocalSupportedGroups() {
+        return false;
+    }
+
+    /**
+     * TLS 1.2 ECDHE: the client's first curve that we also configured. bctls's default takes any curve
+     * the client lists, ignoring our configuration.
+     */
+    @Override
+    protected int selectECDH(int minimumCurveBits) {
+        int[] ours = getSupportedGroups();
+        int[] theirs = context.getSecurityParametersHandshake().getClientSupportedGroups();
+        int[] candidates = theirs != null ? theirs : ours;
+        for (int group : candidates) {
+            if (NamedGroup.refersToAnECDHCurve(group)
+                    && NamedGroup.canBeNegotiated(group, ProtocolVersion.TLSv12)
+                    && NamedGroup.getCurveBits(group) >= minimumCurveBits
+                    && contains(ours, group)) {
+                tls12Group = group;
+                return group;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    protected Vector getProtocolNames() {
+        return config.alpnProtocolNames();
+    }
+
+    @Override
+    public TlsCredentials getCredentials() throws IOException {
+        boolean tls13 = TlsUtils.isTLSv13(context);
+        return config.credentials().signer(context, (JcaTlsCrypto) getCrypto(),
+                context.getSecurityParametersHandshake().getClientSigAlgs(), tls13, TlsUtils.EMPTY_BYTES);
+    }
+
+    @Override
+    public CertificateRequest getCertificateRequest() throws IOException {
+        if (config.clientAuth() == ClientAuth.NONE) {
+            return null;
+        }
+        Vector<?> sigAlgs = TlsUtils.getDefaultSupportedSignatureAlgorithms(context);
+        Vector<X500Name> authorities = null;
+        X509Certificate[] issuers = config.trust().acceptedIssuers();
+        if (issuers.length > 0 && issuers.length <= MAX_CERTIFICATE_AUTHORITIES) {
+            authorities = new Vector<>();
+            for (X509Certificate ca : issuers) {
+                authorities.add(X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()));
+            }
+        }
+        if (TlsUtils.isTLSv13(context)) {
+            // RFC 8446 §4.3.2: the context is empty outside post-handshake authentication.
+            return new CertificateRequest(TlsUtils.EMPTY_BYTES, sigAlgs, null, authorities);
+        }
+        short[] types = {ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign};
+        return new CertificateRequest(types, sigAlgs, authorities);
+    }
+
+    @Override
+    public void notifyClientCertificate(Certificate clientCertificate) throws IOException {
+        boolean tls13 = TlsUtils.isTLSv13(context);
+        if (clientCertificate == null || clientCertificate.isEmpty()) {
+            if (config.clientAuth() == ClientAuth.REQUIRE) {
+                // RFC 8446 §4.4.2.4 names the alert for TLS 1.3; RFC 5246 §7.4.6 leaves handshake_failure.
+                throw new TlsFatalAlert(tls13 ? AlertDescription.certificate_required : AlertDescription.handshake_failure,
+                        "client sent no certificate, but this server requires one (clientAuth REQUIRE);"
+                                + " configure the client with keyManager(...)");
+            }
+            return;
+        }
+        X509Certificate[] chain = SslWriteSession.toX509(clientCertificate);
+        config.trust().checkClient(chain, chain[0].getPublicKey().getAlgorithm());
+    }
+
+    @Override
+    public boolean requiresCloseNotify() {
+        return true;
+    }
+
+    @Override
+    public boolean shouldUseExtendedPadding() {
+        return false;
+    }
+
+    @Override
+    public void notifyHandshakeComplete() throws IOException {
+        super.notifyHandshakeComplete();
+        listener.handshakeComplete();
+    }
+
+    @Override
+    public void notifyAlertRaised(short alertLevel, short alertDescription, String message, Throwable cause) {
+        super.notifyAlertRaised(alertLevel, alertDescription, message, cause);
+        listener.alertRaised(alertLevel, alertDescription, message, cause);
+    }
+
+    @Override
+    public void notifyAlertReceived(short alertLevel, short alertDescription) {
+        super.notifyAlertReceived(alertLevel, alertDescription);
+        listener.alertReceived(alertLevel, alertDescription);
+    }
+
+    private static boolean contains(int[] array, int value) {
+        for (int v : array) {
+            if (v == value) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

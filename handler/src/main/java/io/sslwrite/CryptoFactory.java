@@ -1,0 +1,272 @@
+package io.sslwrite;
+
+import org.bouncycastle.jcajce.util.DefaultJcaJceHelper;
+import org.bouncycastle.jcajce.util.JcaJceHelper;
+import org.bouncycastle.jcajce.util.ProviderJcaJceHelper;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
+
+import javax.crypto.Cipher;
+import javax.crypto.ExemptionMechanism;
+import javax.crypto.KeyAgreement;
+import javax.crypto.KeyGenerator;
+import javax.crypto.Mac;
+import javax.crypto.NoSuchPaddingException;
+import javax.crypto.SecretKeyFactory;
+import java.security.AlgorithmParameterGenerator;
+import java.security.AlgorithmParameters;
+import java.security.InvalidAlgorithmParameterException;
+import java.security.KeyFactory;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.KeyStoreException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.NoSuchProviderException;
+import java.security.Provider;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.cert.CertPathBuilder;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertStore;
+import java.security.cert.CertStoreParameters;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+
+/**
+ * Builds the bctls crypto of a context (DESIGN §6): {@link JcaTlsCrypto} over the JDK's own providers,
+ * so that AES-GCM runs on SunJCE with its AES-NI and CLMUL intrinsics, and a BouncyCastle provider
+ * only for the algorithms the JDK lacks. On Java 17 that is ML-KEM: bctls offers X25519MLKEM768 only
+ * when both halves of the hybrid are available ({@code TlsUtils.isSupportedNamedGroup}), so without
+ * the fallback the post-quantum group would silently disappear.
+ *
+ * <p>The BouncyCastle provider is a private instance handed to {@link ProviderJcaJceHelper}; a library
+ * must not change the JVM-wide provider list with {@code Security.addProvider}.
+ */
+final class CryptoFactory {
+
+    /** Shared: a provider instance is immutable once built, and building one costs milliseconds. */
+    static final Provider BOUNCY_CASTLE = new BouncyCastleProvider();
+
+    private CryptoFactory() { }
+
+    /** A new crypto for one context, with its own random sources. */
+    static JcaTlsCrypto newCrypto() {
+        final JcaJceHelper helper = new JdkFirstHelper(BOUNCY_CASTLE);
+        // JcaTlsCryptoProvider has no setter for a helper object, only for providers; overriding
+        // getHelper() is its documented extension point. create(keyRandom, nonceRandom) is used
+        // because create(random) asks for a "DEFAULT" SecureRandom that only BouncyCastle has.
+        JcaTlsCryptoProvider provider = new JcaTlsCryptoProvider() {
+            @Override
+            public JcaJceHelper getHelper() {
+                return helper;
+            }
+        };
+        // Separate generators for key material and for nonces (RFC 8446 appendix C.1 advises
+        // against nonces revealing the state that key material comes from).
+        return provider.create(new SecureRandom(), new SecureRandom());
+    }
+
+    /**
+     * Asks the JDK's providers first, then the fallback, algorithm by algorithm. Only "no such
+     * algorithm / padding / provider" falls through; any other failure is the JDK's answer.
+     */
+    /*
+     * It extends ProviderJcaJceHelper for one reason: on a JDK with javax.crypto.KEM (17.0.15 has
+     * it), bctls's multi-release KemUtil asks for ML-KEM through KEM.getInstance(name, provider),
+     * taking the provider from a ProviderJcaJceHelper; any other helper gets the JVM-wide lookup,
+     * which finds no ML-KEM and drops X25519MLKEM768.
+     */
+    static final class JdkFirstHelper extends ProviderJcaJceHelper {
+        private final DefaultJcaJceHelper jdk = new DefaultJcaJceHelper();
+
+        JdkFirstHelper(Provider fallback) {
+            super(fallback);
+        }
+
+        @Override
+        public Cipher createCipher(String algorithm)
+                throws NoSuchAlgorithmException, NoSuchPaddingException {
+            try {
+                return jdk.createCipher(algorithm);
+            } catch (NoSuchAlgorithmException | NoSuchPaddingException e) {
+                return super.createCipher(algorithm);
+            }
+        }
+
+        @Override
+        public Mac createMac(String algorithm) throws NoSuchAlgorithmException {
+            try {
+                return jdk.createMac(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createMac(algorithm);
+            }
+        }
+
+        @Override
+        public KeyAgreement createKeyAgreement(String algorithm)
+                throws NoSuchAlgorithmException {
+            try {
+                return jdk.createKeyAgreement(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createKeyAgreement(algorithm);
+            }
+        }
+
+        @Override
+        public AlgorithmParameterGenerator createAlgorithmParameterGenerator(String algorithm)
+                throws NoSuchAlgorithmException {
+            try {
+                return jdk.createAlgorithmParameterGenerator(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createAlgorithmParameterGenerator(algorithm);
+            }
+        }
+
+        @Override
+        public AlgorithmParameters createAlgorithmParameters(String algorithm)
+                throws NoSuchAlgorithmException {
+            try {
+                return jdk.createAlgorithmParameters(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createAlgorithmParameters(algorithm);
+            }
+        }
+
+        @Override
+        public KeyGenerator createKeyGenerator(String algorithm) throws NoSuchAlgorithmException {
+            try {
+                return jdk.createKeyGenerator(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createKeyGenerator(algorithm);
+            }
+        }
+
+        @Override
+        public KeyFactory createKeyFactory(String algorithm) throws NoSuchAlgorithmException {
+            try {
+                return jdk.createKeyFactory(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createKeyFactory(algorithm);
+            }
+        }
+
+        @Override
+        public SecretKeyFactory createSecretKeyFactory(String algorithm)
+                throws NoSuchAlgorithmException {
+            try {
+                return jdk.createSecretKeyFactory(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createSecretKeyFactory(algorithm);
+            }
+        }
+
+        @Override
+        public KeyPairGenerator createKeyPairGenerator(String algorithm)
+                throws NoSuchAlgorithmException {
+            try {
+                return jdk.createKeyPairGenerator(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createKeyPairGenerator(algorithm);
+            }
+        }
+
+        @Override
+        @SuppressWarnings("deprecation")
+        public MessageDigest createDigest(String algorithm) throws NoSuchAlgorithmException {
+            try {
+                return jdk.createDigest(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createDigest(algorithm);
+            }
+        }
+
+        @Override
+        public MessageDigest createMessageDigest(String algorithm)
+                throws NoSuchAlgorithmException {
+            try {
+                return jdk.createMessageDigest(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createMessageDigest(algorithm);
+            }
+        }
+
+        @Override
+        public Signature createSignature(String algorithm) throws NoSuchAlgorithmException {
+            try {
+                return jdk.createSignature(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createSignature(algorithm);
+            }
+        }
+
+        @Override
+        public CertificateFactory createCertificateFactory(String algorithm)
+                throws CertificateException {
+            try {
+                return jdk.createCertificateFactory(algorithm);
+            } catch (CertificateException e) {
+                return super.createCertificateFactory(algorithm);
+            }
+        }
+
+        @Override
+        public SecureRandom createSecureRandom(String algorithm) throws NoSuchAlgorithmException {
+            try {
+                return jdk.createSecureRandom(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createSecureRandom(algorithm);
+            }
+        }
+
+        @Override
+        public CertPathBuilder createCertPathBuilder(String algorithm)
+                throws NoSuchAlgorithmException {
+            try {
+                return jdk.createCertPathBuilder(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createCertPathBuilder(algorithm);
+            }
+        }
+
+        @Override
+        public CertPathValidator createCertPathValidator(String algorithm)
+                throws NoSuchAlgorithmException {
+            try {
+                return jdk.createCertPathValidator(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createCertPathValidator(algorithm);
+            }
+        }
+
+        @Override
+        public CertStore createCertStore(String algorithm, CertStoreParameters params)
+                throws NoSuchAlgorithmException, InvalidAlgorithmParameterException {
+            try {
+                return jdk.createCertStore(algorithm, params);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createCertStore(algorithm, params);
+            }
+        }
+
+        @Override
+        public ExemptionMechanism createExemptionMechanism(String algorithm)
+                throws NoSuchAlgorithmException {
+            try {
+                return jdk.createExemptionMechanism(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createExemptionMechanism(algorithm);
+            }
+        }
+
+        @Override
+        public KeyStore createKeyStore(String type) throws KeyStoreException {
+            try {
+                return jdk.createKeyStore(type);
+            } catch (KeyStoreException e) {
+                return super.createKeyStore(type);
+            }
+        }
+    }
+}
