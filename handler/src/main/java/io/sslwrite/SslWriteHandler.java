@@ -154,6 +154,11 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         return queue.pendingBytes();
     }
 
+    /** Ciphertext handed to the transport and not yet reported written (§4.3); for tests. */
+    long ciphertextInFlight() {
+        return encoder == null ? 0 : encoder.ciphertextInFlight();
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Lifecycle
 
