@@ -1,0 +1,401 @@
+package io.sslwrite.bench;
+
+import io.netty.handler.ssl.OpenSsl;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Runs every benchmark of this module for every contestant and prints one Markdown table, also
+ * written to {@code results.md} beside the jar. Each JMH benchmark and parameter set runs in its
+ * own fork, one after another, so a failing or unsupported combination costs only its own row cell
+ * and says why below the table.
+ *
+ * <p>Sized for a 2-core machine to finish in well under 15 minutes: one fork, short iterations.
+ * That is enough to rank the contestants and to see large gaps; differences of a few percent are
+ * within the noise of such a run.
+ *
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar                 # everything
+ * java -jar benchmarks/target/benchmarks.jar --quick         # one short iteration each: does it run?
+ * java -jar benchmarks/target/benchmarks.jar --only=write,handshake --contestants=SSLWRITE,NETTY_JDK
+ * </pre>
+ */
+public final class RunAll {
+
+    enum Suite { WRITE, LOOPBACK, HANDSHAKE, SLOWREADER }
+
+    /** The forked JVMs' flags: fixed heap, room for SslHandler's 512 MiB of ciphertext, no leak sampling. */
+    static final List<String> FORK_JVM_ARGS = List.of(
+            "-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=2g",
+            "-Dio.netty.leakDetection.level=disabled",
+            // Lets Netty allocate direct memory itself and count it (PlatformDependent.usedDirectMemory()).
+            "-Dio.netty.tryReflectionSetAccessible=true",
+            "--add-opens=java.base/java.nio=ALL-UNNAMED",
+            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED");
+
+    private static final double MIB = 1024.0 * 1024.0;
+
+    private final boolean quick;
+    private final Set<Suite> suites;
+    private final List<Contestant> contestants;
+    private final Path outDir;
+    private final Path logDir;
+    /** Row (benchmark | params | metric) to the cell of each contestant, in the order rows were made. */
+    private final Map<String, Map<Contestant, String>> rows = new LinkedHashMap<>();
+    private final List<String> notes = new ArrayList<>();
+    private int runNumber;
+    private int runTotal;
+
+    private RunAll(boolean quick, Set<Suite> suites, List<Contestant> contestants, Path outDir) throws IOException {
+        this.quick = quick;
+        this.suites = suites;
+        this.contestants = contestants;
+        this.outDir = outDir;
+        this.logDir = outDir.resolve("bench-logs");
+        Files.createDirectories(logDir);
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = false;
+        Set<Suite> suites = EnumSet.allOf(Suite.class);
+        List<Contestant> contestants = new ArrayList<>(Arrays.asList(Contestant.values()));
+        for (String arg : args) {
+            if (arg.equals("--quick")) {
+                quick = true;
+            } else if (arg.startsWith("--only=")) {
+                suites = EnumSet.noneOf(Suite.class);
+                for (String s : arg.substring(7).split(",")) {
+                    suites.add(Suite.valueOf(s.trim().toUpperCase(Locale.ROOT)));
+                }
+            } else if (arg.startsWith("--contestants=")) {
+                contestants.clear();
+                for (String s : arg.substring(14).split(",")) {
+                    contestants.add(Contestant.valueOf(s.trim().toUpperCase(Locale.ROOT)));
+                }
+            } else {
+                System.err.println("unknown argument " + arg + "; expected --quick, --only=" + Arrays.toString(Suite.values())
+                        + ", --contestants=" + Arrays.toString(Contestant.values()));
+                System.exit(2);
+            }
+        }
+        new RunAll(quick, suites, contestants, outputDirectory()).runAll();
+    }
+
+    /** Beside the jar ({@code benchmarks/target}), wherever the command was started from. */
+    private static Path outputDirectory() throws Exception {
+        Path code = Paths.get(RunAll.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        return code.getParent();
+    }
+
+    private void runAll() throws Exception {
+        Instant started = Instant.now();
+        List<Contestant> runnable = new ArrayList<>();
+        for (Contestant c : contestants) {
+            String reason = Tls.knownUnsupported(c, Tls.X25519);
+            if (reason == null) {
+                runnable.add(c);
+            } else {
+                skip(c + " skipped entirely: " + reason);
+            }
+        }
+        runTotal = (suites.contains(Suite.WRITE) ? runnable.size() * 2 * 2 * 2 : 0)
+                + (suites.contains(Suite.LOOPBACK) ? runnable.size() : 0)
+                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * 2 : 0)
+                + (suites.contains(Suite.SLOWREADER) ? runnable.size() : 0);
+        System.out.println("sslwrite benchmarks: " + runTotal + " runs" + (quick ? " (--quick)" : "")
+                + "; JMH logs in " + logDir);
+
+        if (suites.contains(Suite.WRITE)) {
+            for (String method : List.of("encrypt", "encryptAndDecrypt")) {
+                for (String size : List.of("16384", "1024")) {
+                    for (BufferType type : BufferType.values()) {
+                        for (Contestant c : runnable) {
+                            writeThroughput(method, size, type, c);
+                        }
+                    }
+                }
+            }
+        }
+        if (suites.contains(Suite.LOOPBACK)) {
+            for (Contestant c : runnable) {
+                loopback(c);
+            }
+        }
+        if (suites.contains(Suite.HANDSHAKE)) {
+            for (String group : List.of(Tls.X25519, Tls.X25519MLKEM768)) {
+                for (Contestant c : runnable) {
+                    handshake(group, c);
+                }
+            }
+        }
+        if (suites.contains(Suite.SLOWREADER)) {
+            for (Contestant c : runnable) {
+                slowReader(c);
+            }
+        }
+
+        String table = render(started);
+        System.out.println();
+        System.out.println(table);
+        Path results = outDir.resolve("results.md");
+        Files.writeString(results, table, StandardCharsets.UTF_8);
+        System.out.println("written to " + results + " in " + Duration.between(started, Instant.now()).toSeconds() + " s");
+    }
+
+    // ---- the suites ----
+
+    private void writeThroughput(String method, String size, BufferType type, Contestant c) throws Exception {
+        String params = "messageSize=" + size + ", " + type;
+        RunResult r = jmh(WriteThroughputBenchmark.class, method, c, Map.of("messageSize", size, "bufferType", type.name()),
+                quick ? 0 : 2, 1, quick ? 1 : 3, 1);
+        String bench = "write." + method;
+        put(bench, params, "MiB/s", c, r == null ? "failed" : score(r, "%.0f"));
+        put(bench, params, "alloc B/MiB", c, r == null ? "failed" : allocPerOp(r));
+    }
+
+    private void loopback(Contestant c) throws Exception {
+        RunResult r = jmh(LoopbackThroughputBenchmark.class, "transfer", c, Map.of(), quick ? 0 : 1, 3, quick ? 1 : 3, 3);
+        String params = LoopbackThroughputBenchmark.MIB_PER_OP + " MiB per op, 16 KiB writes";
+        put("loopback.transfer", params, "MiB/s", c, r == null ? "failed" : score(r, "%.0f"));
+        put("loopback.transfer", params, "alloc B/MiB (both sides)", c, r == null ? "failed" : allocPerOp(r));
+    }
+
+    private void handshake(String group, Contestant c) throws Exception {
+        String params = "TLS 1.3, " + group;
+        String reason = Tls.knownUnsupported(c, group);
+        if (reason != null) {
+            progress("handshake " + group + " " + c + ": skipped, " + reason);
+            skip("handshake " + group + ", " + c + ": " + reason);
+            put("handshake", params, "handshakes/s", c, "n/a");
+            put("handshake", params, "alloc B/handshake", c, "n/a");
+            return;
+        }
+        RunResult r = jmh(HandshakeBenchmark.class, "handshake", c, Map.of("group", group),
+                quick ? 0 : 2, 1, quick ? 1 : 3, 1);
+        put("handshake", params, "handshakes/s", c, r == null ? "failed" : score(r, "%.0f"));
+        put("handshake", params, "alloc B/handshake", c, r == null ? "failed" : allocPerOp(r));
+    }
+
+    private void slowReader(Contestant c) throws Exception {
+        String label = "slowreader " + c;
+        long t0 = System.nanoTime();
+        List<String> command = new ArrayList<>();
+        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(FORK_JVM_ARGS);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(SlowReaderMemoryBenchmark.class.getName());
+        command.add(c.name());
+        Path log = logDir.resolve("slowreader-" + c + ".log");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        int exit = p.waitFor();
+        Map<String, String> kv = null;
+        for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+            if (line.startsWith(SlowReaderMemoryBenchmark.RESULT_PREFIX)) {
+                kv = new LinkedHashMap<>();
+                for (String pair : line.substring(SlowReaderMemoryBenchmark.RESULT_PREFIX.length()).split(" ")) {
+                    int eq = pair.indexOf('=');
+                    kv.put(pair.substring(0, eq), pair.substring(eq + 1));
+                }
+            }
+        }
+        String params = SlowReaderMemoryBenchmark.WRITES + " x 1 MiB flushed at once, reader at "
+                + (SlowReaderMemoryBenchmark.READ_BYTES_PER_SECOND >> 20) + " MiB/s";
+        String bench = "slowreader";
+        if (exit != 0 || kv == null) {
+            String why = firstError(log);
+            progress(label + ": failed (" + why + ")");
+            skip(label + " failed: " + why + " (log: " + log + ")");
+            put(bench, params, "peak direct in buffers MiB", c, "failed");
+            return;
+        }
+        put(bench, params, "peak direct in buffers MiB", c, mib(kv.get("peakDirectInBuffersBytes")));
+        put(bench, params, "peak pooled direct (4 MiB chunks) MiB", c, mib(kv.get("peakPooledDirectBytes")));
+        put(bench, params, "peak Netty direct counter MiB", c, mib(kv.get("peakNettyDirectBytes")));
+        put(bench, params, "live heap after flush MiB", c, mib(kv.get("liveHeapAfterFlushBytes")));
+        put(bench, params, "peak heap (sampled, with garbage) MiB", c, mib(kv.get("peakHeapBytes")));
+        put(bench, params, "ciphertext queued after flush MiB", c, mib(kv.get("ciphertextQueuedAfterFlushBytes")));
+        put(bench, params, "plaintext queued after flush MiB", c, mib(kv.get("plaintextQueuedAfterFlushBytes")));
+        put(bench, params, "event loop blocked in flush() ms", c, kv.get("flushBlockedLoopMillis"));
+        put(bench, params, "achieved read MiB/s", c, kv.get("readMiBPerSecond"));
+        progress(label + ": peak direct in buffers " + mib(kv.get("peakDirectInBuffersBytes")) + " MiB, pooled "
+                + mib(kv.get("peakPooledDirectBytes")) + " MiB (" + secondsSince(t0) + " s)");
+    }
+
+    // ---- JMH ----
+
+    private RunResult jmh(Class<?> benchmark, String method, Contestant c, Map<String, String> params,
+                          int warmups, int warmupSeconds, int measurements, int measurementSeconds) throws Exception {
+        String label = benchmark.getSimpleName() + "." + method + " " + c + " " + params;
+        long t0 = System.nanoTime();
+        Path log = logDir.resolve((benchmark.getSimpleName() + "-" + method + "-" + c + "-"
+                + String.join("-", params.values())).replaceAll("[^A-Za-z0-9._-]", "_") + ".log");
+        ChainedOptionsBuilder ob = new OptionsBuilder()
+                .include("^" + Pattern.quote(benchmark.getName() + "." + method) + "$")
+                .param("contestant", c.name())
+                .forks(1)
+                .warmupIterations(warmups)
+                .warmupTime(TimeValue.seconds(warmupSeconds))
+                .measurementIterations(measurements)
+                .measurementTime(quick ? TimeValue.milliseconds(500) : TimeValue.seconds(measurementSeconds))
+                .jvmArgsAppend(FORK_JVM_ARGS.toArray(new String[0]))
+                .addProfiler(GCProfiler.class)
+                .shouldFailOnError(false)
+                .output(log.toString());
+        params.forEach(ob::param);
+        RunResult result = null;
+        try {
+            for (RunResult r : new Runner(ob.build()).run()) {
+                result = r;
+            }
+        } catch (Exception e) {
+            notes.add(label + ": " + e);
+        }
+        if (result == null) {
+            String why = firstError(log);
+            progress(label + ": failed (" + why + ")");
+            skip(label + " failed: " + why + " (log: " + log + ")");
+            return null;
+        }
+        Result primary = result.getPrimaryResult();
+        BenchmarkParams bp = result.getParams();
+        progress(label + ": " + String.format(Locale.ROOT, "%.1f", primary.getScore()) + " " + primary.getScoreUnit()
+                + ", alloc " + allocPerOp(result) + " B/op (" + secondsSince(t0) + " s, " + bp.getMeasurement().getCount()
+                + " iterations)");
+        return result;
+    }
+
+    private static String score(RunResult r, String format) {
+        Result p = r.getPrimaryResult();
+        String score = String.format(Locale.ROOT, format, p.getScore());
+        double error = p.getScoreError();
+        return Double.isNaN(error) ? score : score + " ± " + String.format(Locale.ROOT, format, error);
+    }
+
+    private static String allocPerOp(RunResult r) {
+        for (Map.Entry<String, Result> e : r.getSecondaryResults().entrySet()) {
+            if (e.getKey().endsWith("gc.alloc.rate.norm")) {
+                return String.format(Locale.ROOT, "%,.0f", e.getValue().getScore());
+            }
+        }
+        return "?";
+    }
+
+    /** The first line that says what went wrong, from a JMH or child-JVM log. */
+    private static String firstError(Path log) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(log), StandardCharsets.UTF_8))) {
+            String previous = null;
+            for (String line; (line = in.readLine()) != null; ) {
+                String t = line.trim();
+                if (previous != null && previous.equals("<failure>") && !t.isEmpty()) {
+                    return t;
+                }
+                if (!t.isEmpty()) {
+                    previous = t;
+                }
+                if (t.startsWith("Exception in thread") || t.matches("^[a-zA-Z.]+(Exception|Error)(: .*)?$")) {
+                    return t;
+                }
+            }
+        } catch (IOException e) {
+            return "no log: " + e;
+        }
+        return "see log";
+    }
+
+    // ---- the table ----
+
+    private void put(String benchmark, String params, String metric, Contestant c, String cell) {
+        rows.computeIfAbsent(benchmark + " | " + params + " | " + metric, k -> new EnumMap<>(Contestant.class)).put(c, cell);
+    }
+
+    private void skip(String note) {
+        notes.add(note);
+    }
+
+    private String render(Instant started) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| benchmark | params | metric | ")
+                .append(contestants.stream().map(Enum::name).collect(Collectors.joining(" | "))).append(" |\n");
+        sb.append("|---|---|---|").append("---:|".repeat(contestants.size())).append('\n');
+        rows.forEach((row, cells) -> {
+            sb.append("| ").append(row).append(" |");
+            for (Contestant c : contestants) {
+                sb.append(' ').append(cells.getOrDefault(c, "")).append(" |");
+            }
+            sb.append('\n');
+        });
+        sb.append('\n');
+        sb.append("JDK ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.runtime.version"))
+                .append(", ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors()).append(" cores; ")
+                .append(OpenSsl.isAvailable() ? "netty-tcnative " + OpenSsl.versionString() : "no netty-tcnative").append(".\n");
+        sb.append("JMH 1.37, 1 fork per cell, ").append(quick ? "--quick: 1 short iteration (smoke test, not a measurement)"
+                : "write/handshake 2x1 s warm-up + 3x1 s measured, loopback 1x3 s + 3x3 s").append(", `-prof gc`; ± is JMH's 99.9% error.\n");
+        sb.append("All TLS 1.3, TLS_AES_128_GCM_SHA256, x25519 unless stated, EC P-256 certificate; allocator PooledByteBufAllocator.DEFAULT; ")
+                .append("run took ").append(Duration.between(started, Instant.now()).toSeconds()).append(" s.\n");
+        if (!notes.isEmpty()) {
+            sb.append('\n');
+            for (String n : notes) {
+                sb.append("- ").append(n).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(new File("/proc/cpuinfo").toPath())) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException ignored) {
+            // Not Linux: the table just lacks the CPU's name.
+        }
+        return System.getProperty("os.arch");
+    }
+
+    private static String mib(String bytes) {
+        if (bytes == null) {
+            return "?";
+        }
+        long b = Long.parseLong(bytes);
+        return b < 0 ? "n/a" : String.format(Locale.ROOT, b < 10 * MIB ? "%.2f" : "%.0f", b / MIB);
+    }
+
+    private void progress(String line) {
+        System.out.println("[" + (++runNumber) + "/" + runTotal + "] " + line);
+    }
+
+    private static long secondsSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1_000_000_000L;
+    }
+}

@@ -1,0 +1,192 @@
+package io.sslwrite.bench;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslContextOption;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.concurrent.Future;
+import io.sslwrite.SslWriteContext;
+import io.sslwrite.SslWriteHandler;
+import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLException;
+import java.security.KeyStore;
+import java.security.Provider;
+import java.security.SecureRandom;
+import java.util.List;
+
+/**
+ * A client and a server configuration for one contestant, all pinned to the same TLS: TLS 1.3,
+ * TLS_AES_128_GCM_SHA256, one named group, an EC P-256 certificate checked against the benchmark CA.
+ * Clients send no host name, so no contestant resumes a session and none spends time on host-name
+ * checks; every handshake is a full one.
+ */
+final class Tls {
+
+    static final String PROTOCOL = "TLSv1.3";
+    static final String CIPHER_SUITE = "TLS_AES_128_GCM_SHA256";
+    static final String X25519 = "x25519";
+    static final String X25519MLKEM768 = "X25519MLKEM768";
+
+    /**
+     * BCJSSE logs every connection and Netty every OpenSSL context at INFO, thousands of lines per
+     * run. Held here because java.util.logging keeps its loggers only weakly.
+     */
+    private static final java.util.logging.Logger[] QUIET = {
+            java.util.logging.Logger.getLogger("org.bouncycastle"),
+            java.util.logging.Logger.getLogger("io.netty"),
+    };
+
+    static {
+        for (java.util.logging.Logger logger : QUIET) {
+            logger.setLevel(java.util.logging.Level.WARNING);
+        }
+        // SunJSSE and BCJSSE on Java 17 take their groups only from this property (SSLParameters
+        // gained setNamedGroups in Java 20), read once when their first context is made. Only x25519
+        // ever runs on them here, so the whole JVM is pinned before any context exists. Both send a
+        // key share for the first group only, so x25519 is what they negotiate; secp256r1 stays listed
+        // because BCJSSE disables the ecdsa_secp256r1_sha256 signature scheme, and with it the
+        // benchmark's certificate, when that curve is not among its groups.
+        if (System.getProperty("jdk.tls.namedGroups") == null) {
+            System.setProperty("jdk.tls.namedGroups", X25519 + ",secp256r1");
+        }
+    }
+
+    /** One BCJSSE instance over the JDK's crypto (its default), not installed as a global provider. */
+    private static final class Bcjsse {
+        static final Provider PROVIDER = new BouncyCastleJsseProvider();
+    }
+
+    final Contestant contestant;
+    final String group;
+    private final SslWriteContext sslwriteServer;
+    private final SslWriteContext sslwriteClient;
+    private final SslContext nettyServer;
+    private final SslContext nettyClient;
+
+    private Tls(Contestant contestant, String group, SslWriteContext sslwriteServer, SslWriteContext sslwriteClient,
+                SslContext nettyServer, SslContext nettyClient) {
+        this.contestant = contestant;
+        this.group = group;
+        this.sslwriteServer = sslwriteServer;
+        this.sslwriteClient = sslwriteClient;
+        this.nettyServer = nettyServer;
+        this.nettyClient = nettyClient;
+    }
+
+    /**
+     * Why {@code contestant} cannot run with {@code group} on this JVM, known before trying; {@code null}
+     * when it should. A contestant that passes this may still fail to build or handshake, which the
+     * caller reports as a skip with the exception's message.
+     */
+    static String knownUnsupported(Contestant contestant, String group) {
+        if (contestant == Contestant.NETTY_OPENSSL && !OpenSsl.isAvailable()) {
+            Throwable cause = OpenSsl.unavailabilityCause();
+            return "netty-tcnative is not available: " + (cause == null ? "unknown cause" : cause);
+        }
+        if (!X25519.equals(group)) {
+            switch (contestant) {
+                case NETTY_JDK:
+                    return "SunJSSE of Java " + Runtime.version().feature() + " offers no " + group;
+                case NETTY_BCJSSE:
+                    return "BCJSSE over the JDK's crypto needs ML-KEM, which Java "
+                            + Runtime.version().feature() + "'s providers lack";
+                default:
+                    break;
+            }
+        }
+        return null;
+    }
+
+    static Tls create(Contestant contestant, String group) throws SSLException {
+        String reason = knownUnsupported(contestant, group);
+        if (reason != null) {
+            throw new IllegalArgumentException(contestant + " with " + group + ": " + reason);
+        }
+        BenchPki pki = BenchPki.get();
+        switch (contestant) {
+            case SSLWRITE: {
+                SslWriteContext server = SslWriteContext.forServer(pki.serverKey(), pki.serverChain())
+                        .protocols(PROTOCOL).cipherSuites(CIPHER_SUITE).namedGroups(group).build();
+                SslWriteContext client = SslWriteContext.forClient()
+                        .trustManager(pki.caCertificate())
+                        .protocols(PROTOCOL).cipherSuites(CIPHER_SUITE).namedGroups(group).build();
+                return new Tls(contestant, group, server, client, null, null);
+            }
+            case NETTY_JDK:
+            case NETTY_BCJSSE:
+            case NETTY_OPENSSL: {
+                SslContextBuilder server = contestant == Contestant.NETTY_BCJSSE
+                        // BCJSSE finds no TLS 1.3 credentials in the JDK's default (SunX509) key manager.
+                        ? SslContextBuilder.forServer(bcjsseKeyManagerFactory(pki))
+                        : SslContextBuilder.forServer(pki.serverKey(), pki.serverChain());
+                SslContextBuilder client = SslContextBuilder.forClient().trustManager(pki.caCertificate())
+                        // Netty 4.2 verifies host names by default; these clients name no host (see class doc).
+                        .endpointIdentificationAlgorithm(null);
+                for (SslContextBuilder b : List.of(server, client)) {
+                    b.protocols(PROTOCOL).ciphers(List.of(CIPHER_SUITE));
+                    switch (contestant) {
+                        case NETTY_JDK:
+                            b.sslProvider(SslProvider.JDK);
+                            break;
+                        case NETTY_BCJSSE:
+                            // BCJSSE's own default is a "DEFAULT" SecureRandom that only BC's JCA provider
+                            // registers; the JDK's default generator is the one a JDK-only setup has.
+                            b.sslProvider(SslProvider.JDK).sslContextProvider(Bcjsse.PROVIDER)
+                                    .secureRandom(new SecureRandom());
+                            break;
+                        default:
+                            b.sslProvider(SslProvider.OPENSSL).option(OpenSslContextOption.GROUPS, new String[] {group});
+                            break;
+                    }
+                }
+                return new Tls(contestant, group, null, null, server.build(), client.build());
+            }
+            default:
+                throw new AssertionError(contestant);
+        }
+    }
+
+    private static KeyManagerFactory bcjsseKeyManagerFactory(BenchPki pki) throws SSLException {
+        try {
+            char[] password = "benchmark".toCharArray();
+            KeyStore keyStore = KeyStore.getInstance("PKCS12");
+            keyStore.load(null, null);
+            keyStore.setKeyEntry("server", pki.serverKey(), password, pki.serverChain());
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX", Bcjsse.PROVIDER);
+            kmf.init(keyStore, password);
+            return kmf;
+        } catch (Exception e) {
+            throw new SSLException("BCJSSE key manager: " + e, e);
+        }
+    }
+
+    ChannelHandler newServerHandler(ByteBufAllocator alloc) {
+        return sslwriteServer != null ? sslwriteServer.newHandler(alloc) : nettyServer.newHandler(alloc);
+    }
+
+    ChannelHandler newClientHandler(ByteBufAllocator alloc) {
+        return sslwriteClient != null ? sslwriteClient.newHandler(alloc) : nettyClient.newHandler(alloc);
+    }
+
+    static Future<Channel> handshakeFuture(ChannelHandler handler) {
+        if (handler instanceof SslWriteHandler) {
+            return ((SslWriteHandler) handler).handshakeFuture();
+        }
+        return ((SslHandler) handler).handshakeFuture();
+    }
+
+    /** The group the handshake settled on, where the contestant can say; {@code null} where it cannot. */
+    static String negotiatedGroup(ChannelHandler handler) {
+        if (handler instanceof SslWriteHandler) {
+            return ((SslWriteHandler) handler).session().namedGroup();
+        }
+        return null;
+    }
+}
