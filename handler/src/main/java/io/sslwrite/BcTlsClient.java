@@ -32,6 +32,7 @@ import java.util.Vector;
  * {@code peerHost}) and the optional client certificate. Renegotiation is left to the handler's
  * protocol subclass (DESIGN §4.6): bctls consults the protocol object, not this peer.
  */
+@SuppressWarnings("rawtypes") // bctls's TlsClient/TlsServer API takes and returns raw Vector and Hashtable
 final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls12GroupSource {
 
     private final SslWriteContext config;

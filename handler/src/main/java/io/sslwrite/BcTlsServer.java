@@ -7,15 +7,20 @@ import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.CertificateRequest;
 import org.bouncycastle.tls.ClientCertificateType;
 import org.bouncycastle.tls.DefaultTlsServer;
+import org.bouncycastle.tls.NameType;
 import org.bouncycastle.tls.NamedGroup;
 import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.ServerName;
 import org.bouncycastle.tls.TlsCredentials;
+import org.bouncycastle.tls.TlsExtensionsUtils;
 import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
+import java.util.Hashtable;
 import java.util.Vector;
 
 /**
@@ -24,6 +29,7 @@ import java.util.Vector;
  * {@link ClientAuth#OPTIONAL}/{@link ClientAuth#REQUIRE}, the request and PKIX check of a client
  * certificate. Renegotiation is the handler's protocol subclass's business (DESIGN §4.6).
  */
+@SuppressWarnings("rawtypes") // bctls's TlsClient/TlsServer API takes and returns raw Vector and Hashtable
 final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls12GroupSource {
 
     /**
@@ -35,6 +41,8 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     private final SslWriteContext config;
     private final PeerListener listener;
     private int tls12Group = -1;
+    /** The SNI host name the client sent; bctls clears its own copy when the handshake completes. */
+    private String sniHostName;
 
     BcTlsServer(SslWriteContext config, PeerListener listener) {
         super(config.crypto());
@@ -45,6 +53,26 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     @Override
     public int tls12Group() {
         return tls12Group;
+    }
+
+    /** The host_name the client asked for with SNI (RFC 6066 §3), or null. */
+    String sniHostName() {
+        return sniHostName;
+    }
+
+    @Override
+    public void processClientExtensions(Hashtable clientExtensions) throws IOException {
+        super.processClientExtensions(clientExtensions);
+        Vector<?> names = clientExtensions == null ? null : TlsExtensionsUtils.getServerNameExtensionClient(clientExtensions);
+        sniHostName = null;
+        if (names != null) {
+            for (Object o : names) {
+                ServerName name = (ServerName) o;
+                if (name.getNameType() == NameType.host_name) {
+                    sniHostName = new String(name.getNameData(), StandardCharsets.US_ASCII);
+                }
+            }
+        }
     }
 
     @Override

@@ -42,8 +42,8 @@ import java.util.Vector;
  * ch.pipeline().addLast(server.newHandler(ch.alloc()));
  * }</pre>
  *
- * <p>Defaults: TLS 1.3 and 1.2; the suites of {@link CipherSuites#DEFAULTS} (AES-GCM before ChaCha20,
- * nothing without forward secrecy or AEAD); the groups X25519MLKEM768, x25519, secp256r1, secp384r1;
+ * <p>Defaults: TLS 1.3 and 1.2; TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256
+ * and the TLS 1.2 ECDHE AES-GCM then ChaCha20 suites (AES-GCM first; nothing without forward secrecy or AEAD); the groups X25519MLKEM768, x25519, secp256r1, secp384r1;
  * clients trust the JDK's default trust store and verify the host name they dial.
  *
  * <p>One {@code JcaTlsCrypto} serves every connection of the context (DESIGN §6): the JDK's providers
