@@ -3,44 +3,92 @@ package io.sslwrite;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelProgressivePromise;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.FileRegion;
 import io.netty.util.ReferenceCountUtil;
 
+import java.io.IOException;
+
 /**
- * One application write: the caller's message, uncopied, and its promise. Bytes move through three
- * counts, {@code acknowledged <= encrypted <= length}: handed to bctls, then reported written by the
- * transport. The write ends in exactly one of {@link #succeed()} or {@link #fail(Throwable)}, which
- * release the message and complete the promise together; later calls are no-ops, since a write that
- * spans several batches can be failed by each of them.
+ * One application write: the caller's message, uncopied, and its promise. Its plaintext is a
+ * {@link ByteBuf} (of a {@code ByteBuf} or {@code ByteBufHolder} message) or a {@link FileRegion},
+ * read only as records need it. Bytes move through three counts,
+ * {@code acknowledged <= encrypted <= length}: handed to bctls, then reported written by the
+ * transport.
+ *
+ * <p>The write ends in exactly one of {@link #succeed()} or {@link #fail(Throwable)}, which release
+ * the message and complete the promise together; later calls are no-ops, since a write that spans
+ * several batches can be failed by each of them.
  */
 final class PendingWrite {
     private final Object message;
-    final ByteBuf buf;
+    private final ByteBuf buf;
+    private final FileRegion region;
     final ChannelPromise promise;
-    int length;
-    int encrypted;
-    int acknowledged;
+    long length;
+    long encrypted;
+    long acknowledged;
     private boolean done;
 
-    PendingWrite(Object message, ByteBuf buf, ChannelPromise promise) {
+    private PendingWrite(Object message, ByteBuf buf, FileRegion region, long length, ChannelPromise promise) {
         this.message = message;
         this.buf = buf;
+        this.region = region;
+        this.length = length;
         this.promise = promise;
-        this.length = buf.readableBytes();
     }
 
-    int unencrypted() {
+    static PendingWrite of(Object message, ByteBuf buf, ChannelPromise promise) {
+        return new PendingWrite(message, buf, null, buf.readableBytes(), promise);
+    }
+
+    static PendingWrite of(FileRegion region, ChannelPromise promise) {
+        return new PendingWrite(region, null, region, region.count() - region.transferred(), promise);
+    }
+
+    /**
+     * Plaintext held in memory: counts toward {@code MAX_PENDING_BYTES} and writability. A region is
+     * a file, as Netty's own size estimator says of it (0 bytes).
+     */
+    long memoryBytes() {
+        return isInMemory() ? unencrypted() : 0;
+    }
+
+    boolean isInMemory() {
+        return region == null;
+    }
+
+    long unencrypted() {
         return length - encrypted;
     }
 
-    /** Index in {@link #buf} of the first byte not yet encrypted. */
-    int nextIndex() {
-        return buf.readerIndex();
+    /** The backing array of a heap buffer, to encrypt from without a copy; null otherwise. */
+    byte[] array() {
+        return buf != null && buf.hasArray() ? buf.array() : null;
     }
 
-    /** {@code n} more bytes went into a record; the buffer's readerIndex follows them. */
+    /** Offset in {@link #array()} of the first byte not yet encrypted. */
+    int arrayOffset() {
+        return buf.arrayOffset() + buf.readerIndex();
+    }
+
+    /** Copies the next {@code n} unencrypted bytes into {@code dst} without consuming them. */
+    void copyTo(byte[] dst, int off, int n, RegionReader reader) throws IOException {
+        if (buf != null) {
+            buf.getBytes(buf.readerIndex(), dst, off, n);
+        } else {
+            reader.read(region, dst, off, n);
+        }
+    }
+
+    /**
+     * {@code n} more bytes went into a record; a buffer's readerIndex follows them (a region's
+     * {@code transferred()} did as they were read).
+     */
     void encrypted(int n) {
         encrypted += n;
-        buf.skipBytes(n);
+        if (buf != null) {
+            buf.skipBytes(n);
+        }
     }
 
     /**
@@ -61,8 +109,9 @@ final class PendingWrite {
     }
 
     /**
-     * {@code PARTIAL_WRITE}: the write is what has been encrypted so far; the buffer keeps its
-     * readerIndex just past those bytes, where the caller finds the unsent rest.
+     * {@code PARTIAL_WRITE}: the write is what has been encrypted so far; a buffer keeps its
+     * readerIndex just past those bytes, a region its {@code transferred()}, where the caller finds
+     * the unsent rest.
      */
     void truncateToEncrypted() {
         length = encrypted;

@@ -12,9 +12,9 @@ import java.io.IOException;
  * given anything else it copies the bytes into its own queue and allocates per record.
  *
  * <p>A record split across reads is kept in a cumulation buffer until it is whole; at most one record
- * plus the current read is ever held. A header announcing more than any legal record
- * ({@link #MAX_RECORD}) is passed on as the 5-byte header alone, so that bctls raises its own
- * {@code record_overflow} alert rather than this class buffering an unbounded length.
+ * plus the current read is ever held. A header that no legal record has (too long, an unknown
+ * content type, a version that is not 3.x) is passed on as the 5-byte header alone, so that bctls
+ * raises its own alert at once rather than this class waiting for, or buffering, what it announces.
  */
 final class ReadFramer {
     static final int HEADER = 5;
@@ -74,12 +74,21 @@ final class ReadFramer {
     }
 
     /**
-     * Length of the record whose header starts at the reader index; a header that announces more than
-     * {@link #MAX_RECORD} counts as a 5-byte record of its own, which bctls rejects.
+     * Length of the record whose header starts at the reader index. A header that cannot start a TLS
+     * record counts as a 5-byte record of its own, which bctls rejects with a fatal alert at once
+     * rather than after the bytes it announces: one that announces more than {@link #MAX_RECORD}, or
+     * whose content type is not one of RFC 8446 §5.1's (20..24) or whose version does not start with
+     * 3 (a plain-text "GET / HTTP/1.1" reads as a 8239-byte record of type 0x47).
      */
     private static int recordSize(ByteBuf buf) {
-        int total = HEADER + buf.getUnsignedShort(buf.readerIndex() + 3);
-        return total > MAX_RECORD ? HEADER : total;
+        int start = buf.readerIndex();
+        int type = buf.getUnsignedByte(start);
+        int major = buf.getUnsignedByte(start + 1);
+        int total = HEADER + buf.getUnsignedShort(start + 3);
+        if (total > MAX_RECORD || type < 20 || type > 24 || major != 3) {
+            return HEADER;
+        }
+        return total;
     }
 
     /** Bytes of an incomplete record held back. */

@@ -12,24 +12,26 @@ import java.util.ArrayDeque;
  * bctls has queued for the wire into one pooled buffer per pass.
  *
  * <p>Record sizes (§4.1). bctls's {@code writeApplicationData} cuts records at 2^14 only, so the
- * length passed in each call is the record: exactly {@code recordSize} bytes while flushed plaintext
- * remains, so N flushed bytes make ceil(N / recordSize) records. A record that takes its bytes from one
- * heap buffer is encrypted straight from the caller's array; one packed from several small writes, or
- * from a direct or composite buffer, is first gathered into a reused scratch array (bctls needs a
- * {@code byte[]}). That copy of at most one record is the price of packing; bctls copies the record
- * again in any case ({@code TlsAEADCipher.encodePlaintext}).
+ * length passed in each call is the record: exactly the size {@link RecordSizer} gives while flushed
+ * plaintext remains, so N flushed bytes make ceil(N / MAX_RECORD_SIZE) records. A record that takes
+ * its bytes from one heap buffer is encrypted straight from the caller's array; one packed from
+ * several small writes, or taken from a direct or composite buffer or a {@code FileRegion}, is first
+ * gathered into a reused scratch array (bctls needs a {@code byte[]}). That copy of at most one record
+ * is the price of packing; bctls copies the record again in any case
+ * ({@code TlsAEADCipher.encodePlaintext}).
  *
  * <p>Ciphertext in flight (§4.3) is the ciphertext handed to the transport and not yet reported
  * written; the handler compares it with the high water mark before each pass.
  */
 final class RecordEncoder {
-    /** Plaintext encrypted in one pass at most: four full records. */
+    /** Plaintext encrypted in one pass: four full records. */
     static final int MAX_BATCH = 64 * 1024;
 
     private final TlsProtocol protocol;
     private final Batch.Owner owner;
     private final ArrayDeque<Batch> freeBatches = new ArrayDeque<>();
     private final byte[] scratch = new byte[HandlerOptions.MAX_RECORD_SIZE_LIMIT];
+    private final RegionReader regionReader = new RegionReader();
     private long ciphertextInFlight;
 
     RecordEncoder(TlsProtocol protocol, Batch.Owner owner) {
@@ -42,58 +44,93 @@ final class RecordEncoder {
     }
 
     /**
-     * Encrypts flushed writes into at most {@code max(1, MAX_BATCH / recordSize)} records of
-     * {@code recordSize} bytes (the last may be short when the queue runs out). Zero-length writes
-     * met on the way join the batch without a record, so they complete after the writes before them.
+     * Encrypts flushed writes into records until {@link #MAX_BATCH} plaintext bytes have gone into the
+     * pass (exactly four records of 16 KiB; with other sizes the last record may take the pass past it
+     * by less than one record). Zero-length writes met on the way join the batch without a record, so
+     * they complete after the writes before them. A write whose {@code FileRegion} cannot be read
+     * fails alone, with what its records already carried left sent; the pass goes on with the next.
      *
      * @return the batch, possibly with no records; the caller must {@link #takeOutput} after it
      */
-    Batch encrypt(WriteQueue queue, int recordSize, boolean partialWrite, Batch batch) throws IOException {
-        int recordsLeft = Math.max(1, MAX_BATCH / recordSize);
+    Batch encrypt(WriteQueue queue, RecordSizer sizer, long nowNanos, boolean partialWrite, Batch batch)
+            throws IOException {
         PendingWrite first;
-        while (recordsLeft > 0 && (first = queue.firstFlushed()) != null) {
-            int unencrypted = first.unencrypted();
+        while (batch.plaintextBytes < MAX_BATCH && (first = queue.firstFlushed()) != null) {
+            long unencrypted = first.unencrypted();
             if (unencrypted == 0) {
                 batch.add(first, 0);
                 queue.encrypted(first, 0);
                 continue;
             }
+            int recordSize = sizer.next(nowNanos);
+            int n;
             // With PARTIAL_WRITE a record never spans two writes, as with SSL_write, so that what a
             // cut-short write has sent is a whole number of records of its own (§4.5).
             if (unencrypted >= recordSize || queue.flushedCount() == 1 || partialWrite) {
-                int n = Math.min(unencrypted, recordSize);
-                encryptFrom(first.buf, first.nextIndex(), n);
+                n = (int) Math.min(unencrypted, recordSize);
+                if (!encryptFrom(queue, first, n)) {
+                    continue;
+                }
                 batch.add(first, n);
                 queue.encrypted(first, n);
             } else {
-                gatherAndEncrypt(queue, recordSize, batch);
+                n = gatherAndEncrypt(queue, recordSize, batch);
+                if (n == 0) {
+                    continue;
+                }
             }
+            sizer.sent(n, nowNanos);
             batch.records++;
-            recordsLeft--;
         }
         return batch;
     }
 
-    /** Packs the head of the queue, several writes, into one record through the scratch array. */
-    private void gatherAndEncrypt(WriteQueue queue, int recordSize, Batch batch) throws IOException {
+    /** One record from one write. @return false if the write failed to read and was failed */
+    private boolean encryptFrom(WriteQueue queue, PendingWrite write, int n) throws IOException {
+        byte[] array = write.array();
+        if (array != null) {
+            protocol.writeApplicationData(array, write.arrayOffset(), n);
+            return true;
+        }
+        if (!copy(queue, write, 0, n)) {
+            return false;
+        }
+        protocol.writeApplicationData(scratch, 0, n);
+        return true;
+    }
+
+    /**
+     * Packs the head of the queue, several writes, into one record through the scratch array.
+     *
+     * @return the record's plaintext bytes (0 if nothing could be read)
+     */
+    private int gatherAndEncrypt(WriteQueue queue, int recordSize, Batch batch) throws IOException {
         int filled = 0;
         PendingWrite write;
         while (filled < recordSize && (write = queue.firstFlushed()) != null) {
-            int n = Math.min(write.unencrypted(), recordSize - filled);
-            write.buf.getBytes(write.nextIndex(), scratch, filled, n);
+            int n = (int) Math.min(write.unencrypted(), recordSize - filled);
+            if (!copy(queue, write, filled, n)) {
+                continue;
+            }
             filled += n;
             batch.add(write, n);
             queue.encrypted(write, n);
         }
-        protocol.writeApplicationData(scratch, 0, filled);
+        if (filled > 0) {
+            protocol.writeApplicationData(scratch, 0, filled);
+        }
+        return filled;
     }
 
-    private void encryptFrom(ByteBuf buf, int index, int n) throws IOException {
-        if (buf.hasArray()) {
-            protocol.writeApplicationData(buf.array(), buf.arrayOffset() + index, n);
-        } else {
-            buf.getBytes(index, scratch, 0, n);
-            protocol.writeApplicationData(scratch, 0, n);
+    /** Copies plaintext into the scratch array; a region that cannot be read fails its write alone. */
+    private boolean copy(WriteQueue queue, PendingWrite write, int offset, int n) {
+        try {
+            write.copyTo(scratch, offset, n, regionReader);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            queue.failFirst(new IOException("reading the FileRegion of this write failed after "
+                    + write.encrypted + " of " + write.length + " bytes: " + e.getMessage(), e));
+            return false;
         }
     }
 

@@ -12,11 +12,13 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.FileRegion;
 import io.netty.handler.codec.UnsupportedMessageTypeException;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.AbstractScheduledEventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.Promise;
@@ -71,6 +73,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     private final WriteQueue queue = new WriteQueue();
     private final ReadFramer framer = new ReadFramer();
     private final Events events = new Events();
+    private final RecordSizer sizer;
 
     private ChannelHandlerContext ctx;
     private TlsPeer peer;
@@ -111,6 +114,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         this.peerPort = peerPort;
         this.client = context.isClient();
         this.options = new HandlerOptions(client, context.options());
+        this.sizer = new RecordSizer(options);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -278,28 +282,30 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        ByteBuf buf;
-        if (msg instanceof ByteBuf b) {
-            buf = b;
+        PendingWrite write;
+        if (msg instanceof ByteBuf buf) {
+            write = PendingWrite.of(msg, buf, promise);
         } else if (msg instanceof ByteBufHolder holder) {
-            buf = holder.content();
+            write = PendingWrite.of(msg, holder.content(), promise);
+        } else if (msg instanceof FileRegion region) {
+            write = PendingWrite.of(region, promise);
         } else {
             ReferenceCountUtil.release(msg);
-            promise.tryFailure(new UnsupportedMessageTypeException(msg, ByteBuf.class, ByteBufHolder.class));
+            promise.tryFailure(new UnsupportedMessageTypeException(msg, ByteBuf.class, ByteBufHolder.class,
+                    FileRegion.class));
             return;
         }
-        SSLException refusal = refusal(buf.readableBytes());
+        SSLException refusal = refusal(write.memoryBytes());
         if (refusal != null) {
-            ReferenceCountUtil.release(msg);
-            promise.tryFailure(refusal);
+            write.fail(refusal);
             return;
         }
-        queue.add(msg, buf, promise);
+        queue.add(write);
         updateWritability();
     }
 
     /** Why a write of {@code length} bytes cannot be queued, or null if it can. */
-    private SSLException refusal(int length) {
+    private SSLException refusal(long length) {
         if (state == ConnectionState.FAILED) {
             SSLException e = new SSLException("write refused: the TLS connection failed earlier ("
                     + failure.getMessage() + "); open a new connection");
@@ -362,8 +368,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
                 boolean wroteThisRound = false;
                 while (state.mayWriteApplicationData() && queue.hasFlushed()
                         && encoder.ciphertextInFlight() < highWaterMark) {
-                    Batch batch = encoder.encrypt(queue, options.maxRecordSize(), options.partialWrite(),
-                            encoder.newBatch());
+                    Batch batch = encoder.encrypt(queue, sizer, now(), options.partialWrite(), encoder.newBatch());
                     ByteBuf out = encoder.takeOutput(alloc, batch);
                     ctx.write(out != null ? out : Unpooled.EMPTY_BUFFER, ctx.newPromise().addListener(batch));
                     wroteThisRound = true;
@@ -588,6 +593,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
             state = state.moveTo(ConnectionState.OPEN);
             tlsContext = ((BcProtocol) protocol).tlsContext();
             session = new SslWriteSession(tlsContext, renegotiations);
+            sizer.negotiated(session);
             if (handshakeTimeout != null) {
                 handshakeTimeout.cancel(false);
             }
@@ -598,6 +604,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
             state = state.moveTo(ConnectionState.OPEN);
             renegotiations++;
             session = new SslWriteSession(tlsContext, renegotiations);
+            sizer.negotiated(session);
             writeProtocolOutput(true);
             ctx.fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
             ctx.fireUserEventTriggered(SslRenegotiationEvent.COMPLETED);
@@ -697,6 +704,12 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         } else {
             alert.addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    /** The event loop's clock: {@code EmbeddedChannel} tests can freeze and advance it. */
+    private long now() {
+        return ctx.executor() instanceof AbstractScheduledEventExecutor scheduled
+                ? scheduled.ticker().nanoTime() : System.nanoTime();
     }
 
     private void cancelTimers() {

@@ -1,18 +1,16 @@
 package io.sslwrite;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelPromise;
-
 import java.util.ArrayDeque;
 
 /**
- * Application writes not yet fully encrypted, in order, as the caller's buffers (DESIGN §4.1: queued
+ * Application writes not yet fully encrypted, in order, as the caller's messages (DESIGN §4.1: queued
  * as they are, never copied here). The first {@link #flushedCount} entries have been flushed and may
  * be encrypted; the rest wait for the next {@code flush()}.
  *
- * <p>{@link #pendingBytes} is the plaintext not yet encrypted: what {@code pendingOutboundBytes()}
- * reports, what {@code MAX_PENDING_BYTES} bounds (§4.4), and what counts toward the channel's
- * writability (§4.3). One thread, the event loop, uses it.
+ * <p>{@link #pendingBytes} is the plaintext held in memory and not yet encrypted: what
+ * {@code pendingOutboundBytes()} reports, what {@code MAX_PENDING_BYTES} bounds (§4.4), and what
+ * counts toward the channel's writability (§4.3). A {@code FileRegion} is not in memory and counts
+ * 0, as in Netty's own outbound buffer. One thread, the event loop, uses it.
  */
 final class WriteQueue {
     private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>();
@@ -27,10 +25,9 @@ final class WriteQueue {
         return writes.isEmpty();
     }
 
-    void add(Object message, ByteBuf buf, ChannelPromise promise) {
-        PendingWrite write = new PendingWrite(message, buf, promise);
+    void add(PendingWrite write) {
         writes.addLast(write);
-        pendingBytes += write.length;
+        pendingBytes += write.memoryBytes();
     }
 
     /** {@code flush()}: everything queued so far may now be encrypted. */
@@ -59,10 +56,11 @@ final class WriteQueue {
     void encrypted(PendingWrite write, int n) {
         assert write == writes.peekFirst();
         write.encrypted(n);
-        pendingBytes -= n;
+        if (write.isInMemory()) {
+            pendingBytes -= n;
+        }
         if (write.unencrypted() == 0) {
-            writes.pollFirst();
-            flushedCount--;
+            removeFirst();
         }
     }
 
@@ -70,24 +68,43 @@ final class WriteQueue {
      * §4.5, {@code PARTIAL_WRITE} under back-pressure: the first write, if some of its records are
      * already encrypted, ends with those. Its unencrypted rest is dropped from the queue, unsent;
      * the write succeeds when the transport has written the records it has, with its buffer's
-     * readerIndex just past them. A write with nothing encrypted yet waits for its first record.
+     * readerIndex (a region's {@code transferred()}) just past them. A write with nothing encrypted
+     * yet waits for its first record.
      */
     void endStartedWrite() {
         PendingWrite first = firstFlushed();
         if (first == null || first.encrypted == 0 || first.unencrypted() == 0) {
             return;
         }
-        writes.pollFirst();
-        flushedCount--;
-        pendingBytes -= first.unencrypted();
+        removeFirst();
         first.truncateToEncrypted();
+    }
+
+    /**
+     * The first write cannot go on (its FileRegion failed to read): it fails alone, and the writes
+     * after it are untouched. Records of it already sent stay sent.
+     */
+    void failFirst(Throwable cause) {
+        PendingWrite first = writes.peekFirst();
+        if (first != null) {
+            removeFirst();
+            first.fail(cause);
+        }
+    }
+
+    private void removeFirst() {
+        PendingWrite first = writes.pollFirst();
+        pendingBytes -= first.memoryBytes();
+        if (flushedCount > 0) {
+            flushedCount--;
+        }
     }
 
     /** Fails and releases every queued write; they are all gone from the queue afterwards. */
     void failAll(Throwable cause) {
         PendingWrite write;
         while ((write = writes.pollFirst()) != null) {
-            pendingBytes -= write.unencrypted();
+            pendingBytes -= write.memoryBytes();
             write.fail(cause);
         }
         flushedCount = 0;
