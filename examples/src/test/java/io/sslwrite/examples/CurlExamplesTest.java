@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class CurlExamplesTest {
 
     /** A hang guard for one curl run, not a speed requirement: a healthy run takes seconds. */
-    private static final long CURL_TIMEOUT_MINUTES = 5;
+    private static final long CURL_TIMEOUT_MINUTES = 3;
 
     private static HttpsServer server;
 
