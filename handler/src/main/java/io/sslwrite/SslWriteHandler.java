@@ -592,7 +592,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         if (state == ConnectionState.HANDSHAKING) {
             state = state.moveTo(ConnectionState.OPEN);
             tlsContext = ((BcProtocol) protocol).tlsContext();
-            session = new SslWriteSession(tlsContext, renegotiations);
+            session = new SslWriteSession(tlsContext, peer, renegotiations);
             sizer.negotiated(session);
             if (handshakeTimeout != null) {
                 handshakeTimeout.cancel(false);
@@ -603,7 +603,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         } else if (state == ConnectionState.RENEGOTIATING) {
             state = state.moveTo(ConnectionState.OPEN);
             renegotiations++;
-            session = new SslWriteSession(tlsContext, renegotiations);
+            session = new SslWriteSession(tlsContext, peer, renegotiations);
             sizer.negotiated(session);
             writeProtocolOutput(true);
             ctx.fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
