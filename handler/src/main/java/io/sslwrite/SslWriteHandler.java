@@ -13,6 +13,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.FileRegion;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.UnsupportedMessageTypeException;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -87,6 +88,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     private boolean handshakeStarted;
     private boolean encrypting;
     private boolean encryptAgain;
+    private boolean drainingAfterAlert;
     private boolean closeRequested;
     private ChannelPromise closePromise;
     private SSLException failure;
@@ -648,6 +650,8 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         if (firedReadInBatch) {
             firedReadInBatch = false;
             ctx.fireChannelReadComplete();
+        } else if (drainingAfterAlert && !ctx.channel().config().isAutoRead()) {
+            ctx.read(); // until the peer's EOF, which closes the channel
         } else if (!ctx.channel().config().isAutoRead() && !state.isTerminal()
                 && (readRequested || state == ConnectionState.HANDSHAKING
                 || state == ConnectionState.RENEGOTIATING)) {
@@ -702,8 +706,30 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         if (alert == null) {
             ctx.close();
         } else {
-            alert.addListener(ChannelFutureListener.CLOSE);
+            alert.addListener((ChannelFutureListener) f -> closeAfterAlert());
         }
+    }
+
+    /**
+     * The fatal alert is written. Closing a socket that still has unread bytes makes the kernel send
+     * a reset, and a peer that receives the reset may drop the alert before reading it; so a socket
+     * half-closes (FIN after the alert), reads and discards until the peer closes too, and closes
+     * after {@code CLOSE_NOTIFY_FLUSH_TIMEOUT_MILLIS} at the latest.
+     */
+    private void closeAfterAlert() {
+        if (!(ctx.channel() instanceof DuplexChannel duplex) || !duplex.isActive()) {
+            ctx.close();
+            return;
+        }
+        drainingAfterAlert = true;
+        duplex.shutdownOutput().addListener(f -> {
+            ctx.executor().schedule(() -> {
+                ctx.close();
+            }, options.closeNotifyFlushTimeoutMillis(), TimeUnit.MILLISECONDS);
+            if (!duplex.config().isAutoRead()) {
+                ctx.read();
+            }
+        });
     }
 
     /** The event loop's clock: {@code EmbeddedChannel} tests can freeze and advance it. */
