@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -134,6 +135,18 @@ class CurlExamplesTest {
         curl("-o", dir.resolve("missing").toString(), server.url("/no/such/page")).assertResponse(404, "TLSv1.3");
     }
 
+    @Test
+    void serverWithoutACertificateMakesOneThatCurlVerifiesWithThePrintedCa() throws Exception {
+        Path ca;
+        Path page = dir.resolve("page");
+        try (HttpsServer demo = HttpsServer.start(0, null)) {
+            ca = demo.caCertificate();
+            curlTrusting(ca, "-o", page.toString(), demo.url("/")).assertResponse(200, "TLSv1.3");
+        }
+        assertTrue(Files.readString(page).contains("--cacert " + ca), "the home page's curl lines name the CA file");
+        assertFalse(Files.exists(ca), "the throw-away certificate is deleted when the server closes");
+    }
+
     // ---- curl ----
 
     /** One finished curl run: exit code, what {@code -w} printed, and the {@code -v} trace. */
@@ -151,14 +164,19 @@ class CurlExamplesTest {
         }
     }
 
-    /**
-     * Runs curl against the test server, trusting the test CA, over HTTP/1.1, with {@code -v} for the
-     * negotiated protocol; its standard output is what {@code -w} prints: the HTTP status and the certificate
-     * verification result (0 when verified).
-     */
+    /** {@link #curlTrusting} the shared test CA, which signed the certificate of {@link #server}. */
     private Curl curl(String... args) throws Exception {
+        return curlTrusting(TestPki.caPem().toPath(), args);
+    }
+
+    /**
+     * Runs curl trusting {@code ca} only, over HTTP/1.1, with {@code -v} for the negotiated protocol; its
+     * standard output is what {@code -w} prints: the HTTP status and the certificate verification result
+     * (0 when verified).
+     */
+    private Curl curlTrusting(Path ca, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("curl", "--http1.1", "-sS", "-v",
-                "--cacert", TestPki.caPem().toString(), "-w", "%{http_code} %{ssl_verify_result}\\n"));
+                "--cacert", ca.toString(), "-w", "%{http_code} %{ssl_verify_result}\\n"));
         command.addAll(List.of(args));
         Path out = Files.createTempFile(dir, "curl", ".out");
         Path err = Files.createTempFile(dir, "curl", ".err");
