@@ -78,7 +78,7 @@ public final class HttpsServer implements AutoCloseable {
             context = SslWriteContext.forServer(demoCertificate.chainPem(), demoCertificate.keyPem()).build();
         }
         SslWriteContext tls = context;
-        String curlTrust = demoCertificate == null ? "-k" : "--cacert " + shellQuote(demoCertificate.caPem());
+        String curlTrust = curlTrust(demoCertificate);
 
         EventLoopGroup acceptGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup ioGroup = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
@@ -182,7 +182,7 @@ public final class HttpsServer implements AutoCloseable {
     }
 
     private String banner(InetAddress bindAddress) {
-        String trust = demoCertificate == null ? "-k" : "--cacert " + shellQuote(demoCertificate.caPem());
+        String trust = curlTrust(demoCertificate);
         StringBuilder text = new StringBuilder();
         text.append("sslwrite demo: HTTPS through SslWriteHandler on ").append(url("/"))
                 .append(" (listening on ").append(bindAddress.getHostAddress()).append(')').append('\n');
@@ -227,6 +227,14 @@ public final class HttpsServer implements AutoCloseable {
         }
         exitWithUsage("--port: " + value + " (expected: 0..65535)");
         return -1;
+    }
+
+    /**
+     * How the printed curl lines trust the server: the CA made at start-up, or, for a certificate given with
+     * {@code --cert}, {@code -k}, since only its owner knows which CA signed it.
+     */
+    private static String curlTrust(DemoCertificate demoCertificate) {
+        return demoCertificate == null ? "-k" : "--cacert " + shellQuote(demoCertificate.caPem());
     }
 
     /** The path as one shell word, quoted only if it needs to be, so the printed curl line pastes as is. */
