@@ -37,6 +37,7 @@ import org.bouncycastle.tls.TlsServer;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import java.io.IOException;
+import java.util.EnumSet;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -96,13 +97,18 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     private int renegotiations;
     private ScheduledFuture<?> handshakeTimeout;
 
-    // What bctls reported during the call into it that is still running; handled once it returns.
-    private boolean handshakeCompletedInCall;
-    private boolean renegotiationStartedInCall;
-    private boolean peerCloseNotifyInCall;
-    private short fatalAlertSent = -1;
-    private String fatalAlertSentDetail;
-    private Throwable fatalAlertSentCause;
+    /**
+     * What bctls reported from inside a call into it; acted on once the call has returned, so that no
+     * event or user code runs inside bctls's own processing.
+     */
+    private enum Reported { RENEGOTIATION_STARTED, HANDSHAKE_COMPLETED, PEER_CLOSE_NOTIFY }
+
+    private final EnumSet<Reported> reported = EnumSet.noneOf(Reported.class);
+
+    /** The first fatal alert bctls raised on this connection, with the reason it gave. */
+    private record SentAlert(short description, String detail, Throwable cause) { }
+
+    private SentAlert fatalAlertSent;
 
     // Read state: whether the application asked for data that has not come yet, and whether this
     // read batch produced any.
@@ -212,7 +218,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
                 failFromProtocol(e);
                 return;
             }
-            writeProtocolOutput(true);
+            writeProtocolOutput();
         }
         if (!ctx.channel().config().isAutoRead()) {
             ctx.read();
@@ -409,19 +415,18 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         }
     }
 
-    /** Writes whatever bctls has queued (handshake messages, alerts) outside an encryption pass. */
-    private ChannelFuture writeProtocolOutput(boolean flush) {
+    /**
+     * Writes and flushes whatever bctls has queued (handshake messages, alerts, close_notify) outside
+     * an encryption pass; null if there is nothing.
+     */
+    private ChannelFuture writeProtocolOutput() {
         Batch batch = encoder.newBatch();
         ByteBuf out = encoder.takeOutput(alloc, batch);
         if (out == null) {
             encoder.written(batch);
             return null;
         }
-        ChannelFuture f = ctx.write(out, ctx.newPromise().addListener(batch));
-        if (flush) {
-            ctx.flush();
-        }
-        return f;
+        return ctx.writeAndFlush(out, ctx.newPromise().addListener(batch));
     }
 
     @Override
@@ -526,7 +531,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         } catch (IOException e) {
             // The alert could not be produced; the channel closes all the same.
         }
-        return writeProtocolOutput(true);
+        return writeProtocolOutput();
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -574,20 +579,17 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
             readRequested = false;
             ctx.fireChannelRead(plaintext);
         }
-        if (renegotiationStartedInCall) {
-            renegotiationStartedInCall = false;
+        if (reported.remove(Reported.RENEGOTIATION_STARTED)) {
             ctx.fireUserEventTriggered(SslRenegotiationEvent.STARTED);
         }
-        if (handshakeCompletedInCall) {
-            handshakeCompletedInCall = false;
+        if (reported.remove(Reported.HANDSHAKE_COMPLETED)) {
             onHandshakeComplete();
         }
-        if (peerCloseNotifyInCall) {
-            peerCloseNotifyInCall = false;
+        if (reported.remove(Reported.PEER_CLOSE_NOTIFY)) {
             onPeerCloseNotify();
             return;
         }
-        writeProtocolOutput(true);
+        writeProtocolOutput();
     }
 
     private void onHandshakeComplete() {
@@ -599,7 +601,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
             if (handshakeTimeout != null) {
                 handshakeTimeout.cancel(false);
             }
-            writeProtocolOutput(true);
+            writeProtocolOutput();
             handshakePromise.trySuccess(ctx.channel());
             ctx.fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
         } else if (state == ConnectionState.RENEGOTIATING) {
@@ -607,7 +609,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
             renegotiations++;
             session = new SslWriteSession(tlsContext, peer, renegotiations);
             sizer.negotiated(session);
-            writeProtocolOutput(true);
+            writeProtocolOutput();
             ctx.fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
             ctx.fireUserEventTriggered(SslRenegotiationEvent.COMPLETED);
             if (closeRequested) {
@@ -631,7 +633,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         sslClosePromise.trySuccess(ctx.channel());
         ctx.fireUserEventTriggered(SslCloseCompletionEvent.SUCCESS);
         ChannelPromise promise = closePromise != null ? closePromise : ctx.newPromise();
-        ChannelFuture written = writeProtocolOutput(true);
+        ChannelFuture written = writeProtocolOutput();
         if (written == null) {
             ctx.close(promise);
         } else {
@@ -673,9 +675,9 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         SSLException cause;
         if (e instanceof TlsFatalAlertReceived received) {
             cause = Alerts.received(received.getAlertDescription(), handshaking, e);
-        } else if (fatalAlertSent >= 0) {
-            cause = Alerts.sent(fatalAlertSent, handshaking, fatalAlertSentDetail,
-                    fatalAlertSentCause != null ? fatalAlertSentCause : e);
+        } else if (fatalAlertSent != null) {
+            cause = Alerts.sent(fatalAlertSent.description(), handshaking, fatalAlertSent.detail(),
+                    fatalAlertSent.cause() != null ? fatalAlertSent.cause() : e);
         } else {
             cause = Alerts.create("TLS failure " + Alerts.phase(handshaking) + ": " + e, handshaking, e);
         }
@@ -701,7 +703,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
             ctx.fireUserEventTriggered(new SslHandshakeCompletionEvent(cause));
         }
         sslClosePromise.tryFailure(cause);
-        ChannelFuture alert = writeProtocolOutput(true);
+        ChannelFuture alert = writeProtocolOutput();
         ctx.fireExceptionCaught(cause);
         if (alert == null) {
             ctx.close();
@@ -768,22 +770,20 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
 
         @Override
         public void handshakeComplete() {
-            handshakeCompletedInCall = true;
+            reported.add(Reported.HANDSHAKE_COMPLETED);
         }
 
         @Override
         public void alertRaised(short level, short description, String message, Throwable cause) {
-            if (level == AlertLevel.fatal && fatalAlertSent < 0) {
-                fatalAlertSent = description;
-                fatalAlertSentDetail = message;
-                fatalAlertSentCause = cause;
+            if (level == AlertLevel.fatal && fatalAlertSent == null) {
+                fatalAlertSent = new SentAlert(description, message, cause);
             }
         }
 
         @Override
         public void alertReceived(short level, short description) {
             if (level == AlertLevel.warning && description == AlertDescription.close_notify) {
-                peerCloseNotifyInCall = true;
+                reported.add(Reported.PEER_CLOSE_NOTIFY);
             }
         }
 
@@ -796,7 +796,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
             }
             if (policy == Renegotiation.ACCEPT && !handshaking && state == ConnectionState.OPEN) {
                 state = state.moveTo(ConnectionState.RENEGOTIATING);
-                renegotiationStartedInCall = true;
+                reported.add(Reported.RENEGOTIATION_STARTED);
                 return RenegotiationPolicy.ACCEPT;
             }
             return policy == Renegotiation.IGNORE ? RenegotiationPolicy.IGNORE : RenegotiationPolicy.DENY;
