@@ -61,6 +61,15 @@ public final class RunAll {
             "--add-opens=java.base/java.nio=ALL-UNNAMED",
             "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED");
 
+    /**
+     * Warm-up seconds before a write cell is measured. The bctls path needs the most: on a busy
+     * 2-core machine its AES-GCM calls reach C2 (and the JDK's AES and GHASH intrinsics) only after
+     * several seconds, and until then it runs at a tenth of its speed; SslHandler on SunJSSE gets there
+     * in about 2.
+     */
+    private static final int WRITE_WARMUPS = 6;
+    /** The JDK's EC and X25519 code, used by every contestant but OpenSSL, also warms up slowly. */
+    private static final int HANDSHAKE_WARMUPS = 5;
     private static final double MIB = 1024.0 * 1024.0;
 
     private final boolean quick;
@@ -71,6 +80,7 @@ public final class RunAll {
     /** Row (benchmark | params | metric) to the cell of each contestant, in the order rows were made. */
     private final Map<String, Map<Contestant, String>> rows = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
+    private String loadAtStart;
     private int runNumber;
     private int runTotal;
 
@@ -117,6 +127,7 @@ public final class RunAll {
 
     private void runAll() throws Exception {
         Instant started = Instant.now();
+        loadAtStart = loadAverage();
         List<Contestant> runnable = new ArrayList<>();
         for (Contestant c : contestants) {
             String reason = Tls.knownUnsupported(c, Tls.X25519);
@@ -130,8 +141,14 @@ public final class RunAll {
                 + (suites.contains(Suite.LOOPBACK) ? runnable.size() : 0)
                 + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * 2 : 0)
                 + (suites.contains(Suite.SLOWREADER) ? runnable.size() : 0);
+        // Fork start-up and set-up cost about 3 s a cell besides the timed iterations.
+        long estimate = quick ? runTotal * 5L
+                : (suites.contains(Suite.WRITE) ? runnable.size() * 8L * (3 + WRITE_WARMUPS + 3) : 0)
+                + (suites.contains(Suite.LOOPBACK) ? runnable.size() * (3 + 6 + 9 + 3L) : 0)
+                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * 2L * (3 + HANDSHAKE_WARMUPS + 3) : 0)
+                + (suites.contains(Suite.SLOWREADER) ? runnable.size() * 15L : 0);
         System.out.println("sslwrite benchmarks: " + runTotal + " runs" + (quick ? " (--quick)" : "")
-                + "; JMH logs in " + logDir);
+                + ", about " + (estimate + 59) / 60 + " min; JMH logs in " + logDir);
 
         if (suites.contains(Suite.WRITE)) {
             for (String method : List.of("encrypt", "encryptAndDecrypt")) {
@@ -175,14 +192,14 @@ public final class RunAll {
     private void writeThroughput(String method, String size, BufferType type, Contestant c) throws Exception {
         String params = "messageSize=" + size + ", " + type;
         RunResult r = jmh(WriteThroughputBenchmark.class, method, c, Map.of("messageSize", size, "bufferType", type.name()),
-                quick ? 0 : 2, 1, quick ? 1 : 3, 1);
+                quick ? 0 : WRITE_WARMUPS, 1, quick ? 1 : 3, 1);
         String bench = "write." + method;
         put(bench, params, "MiB/s", c, r == null ? "failed" : score(r, "%.0f"));
         put(bench, params, "alloc B/MiB", c, r == null ? "failed" : allocPerOp(r));
     }
 
     private void loopback(Contestant c) throws Exception {
-        RunResult r = jmh(LoopbackThroughputBenchmark.class, "transfer", c, Map.of(), quick ? 0 : 1, 3, quick ? 1 : 3, 3);
+        RunResult r = jmh(LoopbackThroughputBenchmark.class, "transfer", c, Map.of(), quick ? 0 : 2, 3, quick ? 1 : 3, 3);
         String params = LoopbackThroughputBenchmark.MIB_PER_OP + " MiB per op, 16 KiB writes";
         put("loopback.transfer", params, "MiB/s", c, r == null ? "failed" : score(r, "%.0f"));
         put("loopback.transfer", params, "alloc B/MiB (both sides)", c, r == null ? "failed" : allocPerOp(r));
@@ -199,7 +216,7 @@ public final class RunAll {
             return;
         }
         RunResult r = jmh(HandshakeBenchmark.class, "handshake", c, Map.of("group", group),
-                quick ? 0 : 2, 1, quick ? 1 : 3, 1);
+                quick ? 0 : HANDSHAKE_WARMUPS, 1, quick ? 1 : 3, 1);
         put("handshake", params, "handshakes/s", c, r == null ? "failed" : score(r, "%.0f"));
         put("handshake", params, "alloc B/handshake", c, r == null ? "failed" : allocPerOp(r));
     }
@@ -358,7 +375,10 @@ public final class RunAll {
                 .append(", ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors()).append(" cores; ")
                 .append(OpenSsl.isAvailable() ? "netty-tcnative " + OpenSsl.versionString() : "no netty-tcnative").append(".\n");
         sb.append("JMH 1.37, 1 fork per cell, ").append(quick ? "--quick: 1 short iteration (smoke test, not a measurement)"
-                : "write/handshake 2x1 s warm-up + 3x1 s measured, loopback 1x3 s + 3x3 s").append(", `-prof gc`; ± is JMH's 99.9% error.\n");
+                : "warm-up then measured: write " + WRITE_WARMUPS + "x1 s + 3x1 s, handshake " + HANDSHAKE_WARMUPS
+                        + "x1 s + 3x1 s, loopback 2x3 s + 3x3 s").append(", `-prof gc`; ± is JMH's 99.9% error.\n");
+        sb.append("Load average before / after the run: ").append(loadAtStart).append(" / ").append(loadAverage())
+                .append(" (anything above the core count means the numbers shared the CPU).\n");
         sb.append("All TLS 1.3, TLS_AES_128_GCM_SHA256, x25519 unless stated, EC P-256 certificate; allocator PooledByteBufAllocator.DEFAULT; ")
                 .append("run took ").append(Duration.between(started, Instant.now()).toSeconds()).append(" s.\n");
         if (!notes.isEmpty()) {
@@ -381,6 +401,15 @@ public final class RunAll {
             // Not Linux: the table just lacks the CPU's name.
         }
         return System.getProperty("os.arch");
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Paths.get("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
     }
 
     private static String mib(String bytes) {
