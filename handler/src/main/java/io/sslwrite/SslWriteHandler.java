@@ -649,16 +649,21 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (firedReadInBatch) {
-            firedReadInBatch = false;
+        boolean fired = firedReadInBatch;
+        firedReadInBatch = false;
+        if (fired) {
             ctx.fireChannelReadComplete();
-        } else if (drainingAfterAlert && !ctx.channel().config().isAutoRead()) {
+        }
+        if (ctx.channel().config().isAutoRead()) {
+            return;
+        }
+        if (drainingAfterAlert) {
             ctx.read(); // until the peer's EOF, which closes the channel
-        } else if (!ctx.channel().config().isAutoRead() && !state.isTerminal()
-                && (readRequested || state == ConnectionState.HANDSHAKING
-                || state == ConnectionState.RENEGOTIATING)) {
-            // The read the application asked for brought only handshake bytes or part of a record; and
-            // a handshake must be read to its end even with autoRead off (§4.6).
+        } else if (state == ConnectionState.HANDSHAKING || state == ConnectionState.RENEGOTIATING) {
+            // A handshake is read to its end even with autoRead off (§4.6), whatever else this read brought.
+            ctx.read();
+        } else if (!fired && readRequested && !state.isTerminal()) {
+            // The read the application asked for brought only handshake bytes or part of a record.
             ctx.read();
         }
     }

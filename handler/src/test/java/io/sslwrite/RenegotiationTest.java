@@ -372,4 +372,33 @@ class RenegotiationTest {
             exceptions.add(cause);
         }
     }
+
+    @Test
+    void withAutoReadOffTheHandlerReadsOnUntilTheRenegotiationCompletesThenStops() {
+        handshake(false);
+        client.read();  // the application asks for data once
+        int before = reads.count;
+
+        // Application data and the HelloRequest arrive in one read: the data satisfies the
+        // application's request, but the renegotiation it started must still be read to its end.
+        ByteArrayOutputStream batch = new ByteArrayOutputStream();
+        batch.writeBytes(server.send(TlsPair.pattern(0, 100)));
+        server.requestRenegotiation();
+        batch.writeBytes(server.takeOutput());
+        deliver(batch.toByteArray());
+        assertArrayEquals(TlsPair.pattern(0, 100), collector.received.toByteArray());
+        assertEquals(SslRenegotiationEvent.STARTED, collector.events.get(collector.events.size() - 1));
+        assertTrue(reads.count > before, "the handler asks for more input while the renegotiation runs");
+
+        int beforeServerFlight = reads.count;
+        deliver(server.receive(drainClient()));
+        assertTrue(reads.count > beforeServerFlight, "and again after the server's first flight");
+
+        deliver(server.receive(drainClient()));
+        assertEquals(SslRenegotiationEvent.COMPLETED, collector.events.get(collector.events.size() - 1));
+        int afterCompletion = reads.count;
+        client.runPendingTasks();
+        assertEquals(afterCompletion, reads.count,
+                "once the renegotiation is complete, reading is the application's business again");
+    }
 }
