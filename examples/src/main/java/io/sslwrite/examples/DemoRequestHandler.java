@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -35,12 +36,16 @@ import static io.netty.handler.codec.http.HttpVersion.HTTP_1_1;
  *   <li>{@code POST /echo}: the request body back, piece by piece as it arrives; reading pauses while the
  *       channel is not writable, so a client that uploads faster than it downloads is slowed down rather
  *       than buffered.</li>
+ *   <li>{@code GET /files/NAME}: the regular file NAME of the {@code --files} directory ({@link FileDirectory}
+ *       decides which names are served), as one {@link DefaultFileRegion} written straight through the codec,
+ *       which passes it on unchanged, to the TLS handler, which reads it record by record as the transport
+ *       takes them. Without {@code --files}: 404 saying so.</li>
  *   <li>{@code GET /}: a short page naming the routes. Anything else: 404 (405 for a known path with the
  *       wrong method, 400 for a request the codec could not parse).</li>
  * </ul>
  *
- * <p>Requests on one connection are answered in order: while a {@code /bytes} body is being sent, the
- * connection reads nothing, so a pipelined next request waits in the socket until this one is done.
+ * <p>Requests on one connection are answered in order: while a {@code /bytes} or {@code /files} body is being
+ * sent, the connection reads nothing, so a pipelined next request waits in the socket until this one is done.
  * Keep-alive and {@code Connection: close} are {@code HttpServerKeepAliveHandler}'s business, and
  * {@code Expect: 100-continue} (curl sends it for large uploads) is {@code HttpServerExpectContinueHandler}'s.
  */
@@ -51,6 +56,9 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
 
     private final String homePage;
 
+    /** The directory of {@code /files/NAME}, or null when the server was started without one. */
+    private final FileDirectory files;
+
     private Body body = Body.DISCARD;
 
     /** Whether a {@code /bytes} body is being sent: {@link #bytesSent} of {@link #bytesTotal}. */
@@ -58,9 +66,16 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
     private long bytesSent;
     private long bytesTotal;
 
-    /** @param homePage the text of {@code GET /}, made once by the server since it names the port and the CA file */
-    DemoRequestHandler(String homePage) {
+    /** Whether a {@code /files} body is being sent: from its response head until its last write completes. */
+    private boolean sendingFile;
+
+    /**
+     * @param homePage the text of {@code GET /}, made once by the server since it names the port and the CA file
+     * @param files    the directory {@code /files/NAME} serves, or null for none
+     */
+    DemoRequestHandler(String homePage, FileDirectory files) {
         this.homePage = homePage;
+        this.files = files;
     }
 
     @Override
@@ -107,6 +122,7 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         streaming = false;
+        sendingFile = false;
         ctx.fireChannelInactive();
     }
 
@@ -118,7 +134,14 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void route(ChannelHandlerContext ctx, HttpRequest request) {
-        String path = new QueryStringDecoder(request.uri()).path();
+        String path;
+        try {
+            path = new QueryStringDecoder(request.uri()).path();
+        } catch (IllegalArgumentException e) {
+            // A bad percent-escape, such as "%zz" or a lone "%".
+            send(ctx, HttpResponseStatus.BAD_REQUEST, "could not decode the path: " + e.getMessage() + "\n");
+            return;
+        }
         HttpMethod method = request.method();
         if (path.equals("/")) {
             if (method.equals(HttpMethod.GET)) {
@@ -139,6 +162,12 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
                         "GET /bytes/N wants N as a decimal number of bytes, 0 or more; got " + path + "\n");
             } else if (method.equals(HttpMethod.GET)) {
                 startBytes(ctx, n);
+            } else {
+                sendMethodNotAllowed(ctx, "GET");
+            }
+        } else if (path.startsWith("/files/")) {
+            if (method.equals(HttpMethod.GET)) {
+                sendFile(ctx, path.substring("/files/".length()));
             } else {
                 sendMethodNotAllowed(ctx, "GET");
             }
@@ -184,6 +213,46 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
             ctx.write(new DefaultHttpContent(chunk)).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         }
         ctx.flush();
+    }
+
+    // ---- GET /files/NAME ----
+
+    /**
+     * Sends the file as three writes: the response head with its length, one {@link DefaultFileRegion} of the
+     * whole file, and the empty last content that ends the response. The codec passes the region through as it
+     * is; the TLS handler reads only the plaintext of the records it is about to encrypt, and only while the
+     * transport has room, so a file of any size costs about one batch of memory however slow the client is.
+     * The region closes the file when the handler releases it, once the write has completed or failed.
+     */
+    private void sendFile(ChannelHandlerContext ctx, String name) {
+        if (files == null) {
+            send(ctx, HttpResponseStatus.NOT_FOUND,
+                    "no files are served: start the server with --files DIR to serve the files of DIR here\n");
+            return;
+        }
+        FileDirectory.Lookup lookup = files.open(name);
+        if (lookup instanceof FileDirectory.Refused refused) {
+            send(ctx, refused.status(), refused.message());
+            return;
+        }
+        FileDirectory.Found file = (FileDirectory.Found) lookup;
+        HttpResponse response = new DefaultHttpResponse(HTTP_1_1, HttpResponseStatus.OK);
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM);
+        HttpUtil.setContentLength(response, file.size());
+        sendingFile = true;
+        updateAutoRead(ctx);
+        ctx.write(response).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        // From here on the region owns the file channel: whoever ends the write releases it, which closes it.
+        ctx.write(new DefaultFileRegion(file.channel(), 0, file.size()))
+                .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener((ChannelFutureListener) done -> {
+            sendingFile = false;
+            if (done.isSuccess()) {
+                updateAutoRead(ctx);
+            } else {
+                ctx.close();
+            }
+        });
     }
 
     // ---- POST /echo ----
@@ -239,11 +308,12 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Reads while no {@code /bytes} body is being sent and the channel is writable. The second condition is
-     * the echo's back-pressure: a client that keeps uploading while not reading its echo stops being read.
+     * Reads while no {@code /bytes} or {@code /files} body is being sent and the channel is writable. The last
+     * condition is the echo's back-pressure: a client that keeps uploading while not reading its echo stops
+     * being read.
      */
     private void updateAutoRead(ChannelHandlerContext ctx) {
-        ctx.channel().config().setAutoRead(!streaming && ctx.channel().isWritable());
+        ctx.channel().config().setAutoRead(!streaming && !sendingFile && ctx.channel().isWritable());
     }
 
     /** N of {@code /bytes/N}, or -1 if it is not a plain decimal number that fits in a long. */

@@ -1,6 +1,7 @@
 package io.sslwrite.examples;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -15,24 +16,31 @@ import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.sslwrite.SslWriteContext;
 
 import java.io.File;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * An HTTPS server on Netty's HTTP/1.1 codec over {@link io.sslwrite.SslWriteHandler}: the handler's
  * back-pressure seen from a real client. {@code GET /bytes/N} streams N bytes of {@link BodyPattern}
  * (any N, many GiB included) in constant memory, {@code POST /echo} streams the request body back,
- * {@code GET /} says what is there.
+ * {@code GET /files/NAME} sends a file of the {@code --files} directory as a {@code FileRegion}, read by the
+ * TLS handler only as fast as the client takes it, {@code GET /} says what is there.
  *
  * <pre>
- * java io.sslwrite.examples.HttpsServer [--port 8443] [--bind 127.0.0.1] [--cert chain.pem --key key.pem]
+ * java io.sslwrite.examples.HttpsServer [--port 8443] [--bind 127.0.0.1] [--cert chain.pem --key key.pem] [--files DIR]
  * </pre>
  *
  * Without {@code --cert}/{@code --key} it makes a CA and a certificate for {@code localhost} at start-up
  * and prints a {@code curl --cacert} line that verifies it. From code: {@link #start(int, SslWriteContext)}
- * on port 0, {@link #port()}, {@link #close()}.
+ * on port 0 ({@link #start(InetAddress, int, SslWriteContext, Path)} to serve files), {@link #port()},
+ * {@link #close()}.
  */
 public final class HttpsServer implements AutoCloseable {
 
@@ -48,14 +56,16 @@ public final class HttpsServer implements AutoCloseable {
     private final EventLoopGroup ioGroup;
     private final Channel serverChannel;
     private final DemoCertificate demoCertificate;
+    private final FileDirectory files;
     private final int port;
 
     private HttpsServer(EventLoopGroup acceptGroup, EventLoopGroup ioGroup, Channel serverChannel,
-                        DemoCertificate demoCertificate) {
+                        DemoCertificate demoCertificate, FileDirectory files) {
         this.acceptGroup = acceptGroup;
         this.ioGroup = ioGroup;
         this.serverChannel = serverChannel;
         this.demoCertificate = demoCertificate;
+        this.files = files;
         this.port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }
 
@@ -72,6 +82,29 @@ public final class HttpsServer implements AutoCloseable {
 
     /** Like {@link #start(int, SslWriteContext)}, on the given local address. */
     public static HttpsServer start(InetAddress bindAddress, int port, SslWriteContext context) throws Exception {
+        return start(bindAddress, port, context, null);
+    }
+
+    /**
+     * Like {@link #start(InetAddress, int, SslWriteContext)}, serving the regular files of {@code files} at
+     * {@code /files/NAME}.
+     *
+     * @param files an existing directory, or {@code null} to serve no files ({@code /files/NAME} is then 404)
+     * @throws java.nio.file.NotDirectoryException if {@code files} is not a directory
+     * @throws java.nio.file.NoSuchFileException   if it does not exist
+     */
+    public static HttpsServer start(InetAddress bindAddress, int port, SslWriteContext context, Path files)
+            throws Exception {
+        return start(bindAddress, port, context, files, null);
+    }
+
+    /**
+     * Like {@link #start(InetAddress, int, SslWriteContext, Path)}, with the channels' buffers taken from
+     * {@code alloc} (null: Netty's default), so that a test can count the memory the server holds.
+     */
+    static HttpsServer start(InetAddress bindAddress, int port, SslWriteContext context, Path files,
+                             ByteBufAllocator alloc) throws Exception {
+        FileDirectory fileDirectory = files == null ? null : FileDirectory.of(files);
         DemoCertificate demoCertificate = null;
         if (context == null) {
             demoCertificate = DemoCertificate.create();
@@ -97,11 +130,15 @@ public final class HttpsServer implements AutoCloseable {
                                     new HttpServerCodec(),
                                     new HttpServerKeepAliveHandler(),
                                     new HttpServerExpectContinueHandler(),
-                                    new DemoRequestHandler(homePage(localPort, curlTrust)));
+                                    new DemoRequestHandler(homePage(localPort, curlTrust, fileDirectory),
+                                            fileDirectory));
                         }
                     });
+            if (alloc != null) {
+                bootstrap.childOption(ChannelOption.ALLOCATOR, alloc);
+            }
             Channel serverChannel = bootstrap.bind(bindAddress, port).sync().channel();
-            return new HttpsServer(acceptGroup, ioGroup, serverChannel, demoCertificate);
+            return new HttpsServer(acceptGroup, ioGroup, serverChannel, demoCertificate, fileDirectory);
         } catch (Exception | Error e) {
             acceptGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             ioGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -152,6 +189,7 @@ public final class HttpsServer implements AutoCloseable {
         InetAddress bindAddress = InetAddress.getLoopbackAddress();
         File cert = null;
         File key = null;
+        Path files = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("-h") || arg.equals("--help")) {
@@ -167,15 +205,19 @@ public final class HttpsServer implements AutoCloseable {
                 case "--bind" -> bindAddress = InetAddress.getByName(value);
                 case "--cert" -> cert = new File(value);
                 case "--key" -> key = new File(value);
+                case "--files" -> files = Path.of(value);
                 default -> exitWithUsage("unknown option " + arg);
             }
         }
         if ((cert == null) != (key == null)) {
             exitWithUsage("--cert and --key go together: give both, or neither for a throw-away certificate");
         }
+        if (files != null && !Files.isDirectory(files)) {
+            exitWithUsage("--files: " + files + " is not a directory");
+        }
         SslWriteContext context = cert == null ? null : SslWriteContext.forServer(cert, key).build();
 
-        HttpsServer server = start(bindAddress, port, context);
+        HttpsServer server = start(bindAddress, port, context, files);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "sslwrite-demo-shutdown"));
         System.out.println(server.banner(bindAddress));
         server.awaitClose();
@@ -197,23 +239,55 @@ public final class HttpsServer implements AutoCloseable {
                 .append(" | sha256sum\n")
                 .append("Send a file and get it back:\n")
                 .append("  curl ").append(trust).append(" --data-binary @pom.xml ").append(url("/echo"))
-                .append(" | cmp - pom.xml && echo same\n")
-                .append("\nCtrl+C stops the server.");
+                .append(" | cmp - pom.xml && echo same\n");
+        if (files == null) {
+            text.append("Serve the files of a directory at /files/NAME: start the server with --files DIR\n");
+        } else {
+            String name = exampleFileName(files.root()).orElse("NAME");
+            text.append("Download a file of ").append(files.root()).append(" (sent as a FileRegion):\n")
+                    .append("  curl ").append(trust).append(' ').append(url("/files/" + name))
+                    .append(" | cmp - ").append(shellQuote(files.root().resolve(name))).append(" && echo same\n");
+        }
+        text.append("\nCtrl+C stops the server.");
         return text.toString();
     }
 
-    private static String homePage(int port, String curlTrust) {
+    /**
+     * A file the banner can name in its {@code /files} line: the first regular file of the directory, in name
+     * order, whose name needs no escaping in a URL; none if there is no such file.
+     */
+    private static Optional<String> exampleFileName(Path directory) {
+        try (Stream<Path> entries = Files.list(directory)) {
+            return entries
+                    .filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
+                    .map(p -> p.getFileName().toString())
+                    .filter(name -> name.matches("[A-Za-z0-9_.-]+") && !name.contains(".."))
+                    .sorted()
+                    .findFirst();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String homePage(int port, String curlTrust, FileDirectory files) {
         String base = "https://localhost:" + port;
         return "sslwrite demo: HTTP/1.1 over SslWriteHandler (TLS by BouncyCastle, write back-pressure by sslwrite)\n"
                 + "\n"
-                + "GET  /bytes/N  N bytes, streamed as fast as the client reads them. Byte i is the XOR of the\n"
-                + "               eight bytes of the 64-bit number i, so bytes 0..255 are 0..255 and byte 256 is 1.\n"
-                + "POST /echo     the request body, streamed back as it arrives.\n"
-                + "GET  /         this page.\n"
+                + "GET  /bytes/N      N bytes, streamed as fast as the client reads them. Byte i is the XOR of the\n"
+                + "                   eight bytes of the 64-bit number i, so bytes 0..255 are 0..255 and byte 256 is 1.\n"
+                + "POST /echo         the request body, streamed back as it arrives.\n"
+                + "GET  /files/NAME   the regular file NAME of the directory given with --files, sent as one\n"
+                + "                   FileRegion that the TLS handler reads record by record as the client takes\n"
+                + "                   them: a file of any size holds at most about 128 KiB of the server's buffers.\n"
+                + (files == null
+                        ? "                   (no directory given: this server was started without --files)\n"
+                        : "")
+                + "GET  /             this page.\n"
                 + "\n"
                 + "curl " + curlTrust + " " + base + "/bytes/" + SUGGESTED_DOWNLOAD + " | sha256sum\n"
                 + "  (expected " + SUGGESTED_SHA256 + ")\n"
-                + "curl " + curlTrust + " --data-binary @FILE " + base + "/echo | cmp - FILE\n";
+                + "curl " + curlTrust + " --data-binary @FILE " + base + "/echo | cmp - FILE\n"
+                + (files == null ? "" : "curl " + curlTrust + " -O " + base + "/files/NAME\n");
     }
 
     private static int parsePort(String value) {
@@ -250,9 +324,11 @@ public final class HttpsServer implements AutoCloseable {
     }
 
     private static final String USAGE = """
-            usage: HttpsServer [--port P] [--bind ADDRESS] [--cert chain.pem --key key.pem]
+            usage: HttpsServer [--port P] [--bind ADDRESS] [--cert chain.pem --key key.pem] [--files DIR]
               --port P        port to listen on (default 8443; 0 picks a free one)
               --bind ADDRESS  local address to listen on (default the loopback address)
               --cert, --key   PEM certificate chain (leaf first) and PKCS#8 private key; without them
-                              a CA and a certificate for localhost are made in a temporary directory""";
+                              a CA and a certificate for localhost are made in a temporary directory
+              --files DIR     serve the regular files of DIR at /files/NAME (default: none, /files is 404);
+                              names with / or .. and symbolic links are refused""";
 }

@@ -13,22 +13,20 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The demo {@link HttpsServer} against the real {@code curl} (OpenSSL underneath): what the README's quick
  * start promises, checked byte for byte. The server runs on a free port with the shared test CA's
  * certificate, and curl verifies it with {@code --cacert}, so every run is a fully verified TLS connection.
+ * It serves no files; {@code /files/NAME} is {@link FileDownloadTest}'s.
  *
  * <p>curl is required: without it these tests fail and say how to install it, since a skipped interop test
  * looks like a passing one.
@@ -37,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class CurlExamplesTest {
 
     /** A hang guard for one curl run, not a speed requirement: a healthy run takes seconds. */
-    private static final long CURL_TIMEOUT_MINUTES = 3;
+    private static final Duration CURL_HANG_GUARD = Duration.ofMinutes(3);
 
     private static HttpsServer server;
 
@@ -119,8 +117,8 @@ class CurlExamplesTest {
                 "--next", "--http1.1", "--cacert", TestPki.caPem().toString(), "-v", "-sS",
                 "--data-binary", "@" + upload, "-o", echoed.toString(), server.url("/echo"));
 
-        assertEquals(0, run.exitCode, run.describe());
-        assertTrue(run.stderr.contains("Re-using existing connection"), "second request on the same connection\n" + run.describe());
+        assertEquals(0, run.exitCode(), run.describe());
+        assertTrue(run.stderr().contains("Re-using existing connection"), "second request on the same connection\n" + run.describe());
         assertEquals(patternSha256(n), sha256(body), "SHA-256 of the download");
         assertArrayEquals(Files.readAllBytes(upload), Files.readAllBytes(echoed), "echoed body");
     }
@@ -133,6 +131,16 @@ class CurlExamplesTest {
         assertTrue(text.contains("/bytes/N") && text.contains("/echo"), text);
 
         curl("-o", dir.resolve("missing").toString(), server.url("/no/such/page")).assertResponse(404, "TLSv1.3");
+    }
+
+    @Test
+    void filesWithoutADirectoryAre404SayingToPassFiles() throws Exception {
+        Path page = dir.resolve("page");
+        curl("-o", page.toString(), server.url("/files/pom.xml")).assertResponse(404, "TLSv1.3");
+        assertTrue(Files.readString(page).contains("--files DIR"), Files.readString(page));
+
+        curl("-o", page.toString(), server.url("/")).assertResponse(200, "TLSv1.3");
+        assertTrue(Files.readString(page).contains("/files/NAME"), "the home page names the route");
     }
 
     @Test
@@ -149,55 +157,13 @@ class CurlExamplesTest {
 
     // ---- curl ----
 
-    /** One finished curl run: exit code, what {@code -w} printed, and the {@code -v} trace. */
-    private record Curl(List<String> command, int exitCode, String writeOut, String stderr) {
-
-        /** curl succeeded, verified the server's certificate, got {@code status}, and negotiated {@code protocol}. */
-        void assertResponse(int status, String protocol) {
-            assertEquals(0, exitCode, "curl's exit code\n" + describe());
-            assertEquals(status + " 0", writeOut.trim(), "HTTP status and certificate verification result\n" + describe());
-            assertTrue(stderr.contains("SSL connection using " + protocol + " "), "negotiated " + protocol + "\n" + describe());
-        }
-
-        String describe() {
-            return "command: " + String.join(" ", command) + "\nstdout: " + writeOut + "\nstderr:\n" + stderr;
-        }
-    }
-
     /** {@link #curlTrusting} the shared test CA, which signed the certificate of {@link #server}. */
     private Curl curl(String... args) throws Exception {
         return curlTrusting(TestPki.caPem().toPath(), args);
     }
 
-    /**
-     * Runs curl trusting {@code ca} only, over HTTP/1.1, with {@code -v} for the negotiated protocol; its
-     * standard output is what {@code -w} prints: the HTTP status and the certificate verification result
-     * (0 when verified).
-     */
     private Curl curlTrusting(Path ca, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("curl", "--http1.1", "-sS", "-v",
-                "--cacert", ca.toString(), "-w", "%{http_code} %{ssl_verify_result}\\n"));
-        command.addAll(List.of(args));
-        Path out = Files.createTempFile(dir, "curl", ".out");
-        Path err = Files.createTempFile(dir, "curl", ".err");
-        Process process;
-        try {
-            process = new ProcessBuilder(command)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectOutput(out.toFile())
-                    .redirectError(err.toFile())
-                    .start();
-        } catch (IOException e) {
-            fail("curl could not be started (" + e.getMessage() + "). These interop tests need the curl command"
-                    + " line tool: install it (Debian/Ubuntu: apt-get install curl; macOS ships it) and run again.");
-            throw new AssertionError(e);
-        }
-        if (!process.waitFor(CURL_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-            process.destroyForcibly().waitFor();
-            fail("curl did not finish within " + CURL_TIMEOUT_MINUTES + " minutes, so the server hung: "
-                    + String.join(" ", command) + "\nstderr:\n" + Files.readString(err));
-        }
-        return new Curl(command, process.exitValue(), Files.readString(out), Files.readString(err));
+        return Curl.run(ca, dir, CURL_HANG_GUARD, args);
     }
 
     // ---- bytes ----
