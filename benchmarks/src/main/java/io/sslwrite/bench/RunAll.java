@@ -378,7 +378,8 @@ public final class RunAll {
                 : "warm-up then measured: write " + WRITE_WARMUPS + "x1 s + 3x1 s, handshake " + HANDSHAKE_WARMUPS
                         + "x1 s + 3x1 s, loopback 2x3 s + 3x3 s").append(", `-prof gc`; ± is JMH's 99.9% error.\n");
         sb.append("Load average before / after the run: ").append(loadAtStart).append(" / ").append(loadAverage())
-                .append(" (anything above the core count means the numbers shared the CPU).\n");
+                .append(" (anything above the core count means the numbers shared the CPU;")
+                .append(" a ± as large as the score means the iterations disagreed: JIT still warming up or CPU taken away).\n");
         sb.append("All TLS 1.3, TLS_AES_128_GCM_SHA256, x25519 unless stated, EC P-256 certificate; allocator PooledByteBufAllocator.DEFAULT; ")
                 .append("run took ").append(Duration.between(started, Instant.now()).toSeconds()).append(" s.\n");
         if (!notes.isEmpty()) {
