@@ -1,6 +1,8 @@
 package io.sslwrite;
 
 import org.bouncycastle.tls.TlsContext;
+
+import java.io.IOException;
 import org.bouncycastle.tls.TlsServerProtocol;
 
 /**
@@ -23,5 +25,11 @@ final class BcServerProtocol extends TlsServerProtocol implements BcProtocol {
     @Override
     public TlsContext tlsContext() {
         return getContext();
+    }
+
+    @Override
+    public void abort(short alertDescription, String message) throws IOException {
+        raiseAlertFatal(alertDescription, message, null);
+        handleFailure();
     }
 }

@@ -63,6 +63,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SslWriteHandler extends ChannelDuplexHandler {
 
+    /** Warning alerts accepted in a row before the connection ends, as OpenSSL's MAX_WARN_ALERT_COUNT. */
+    static final int MAX_WARNING_ALERTS_IN_A_ROW = 5;
+
     /** The user-defined writability bit through which queued plaintext counts toward writability. */
     static final int PLAINTEXT_WRITABILITY_INDEX = 12;
 
@@ -109,6 +112,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     private record SentAlert(short description, String detail, Throwable cause) { }
 
     private SentAlert fatalAlertSent;
+    private int warningAlertsInARow;
 
     // Read state: whether the application asked for data that has not come yet, and whether this
     // read batch produced any.
@@ -277,12 +281,31 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
-        // An error from the transport (a reset, say): every write waiting here fails with it.
-        if (!state.isTerminal()) {
-            queue.failAll(cause);
-            updateWritability();
-        }
+        transportFailed(cause);
         ctx.fireExceptionCaught(cause);
+    }
+
+    /**
+     * The transport failed (a reset, a broken pipe): Netty closes the channel, often without an
+     * exceptionCaught for a failed write. Every write waiting here fails with an exception that
+     * carries the transport's cause, not with the EOF that {@link #channelInactive} would otherwise
+     * report as truncation.
+     */
+    private void transportFailed(Throwable cause) {
+        if (state.isTerminal() || cause instanceof java.nio.channels.ClosedChannelException) {
+            return;
+        }
+        boolean handshaking = state == ConnectionState.HANDSHAKING;
+        SSLException e = Alerts.create("the connection failed: " + cause.getMessage(), handshaking, cause);
+        state = state.moveTo(ConnectionState.FAILED);
+        failure = e;
+        cancelTimers();
+        queue.failAll(e);
+        updateWritability();
+        if (handshakePromise.tryFailure(e)) {
+            ctx.fireUserEventTriggered(new SslHandshakeCompletionEvent(e));
+        }
+        sslClosePromise.tryFailure(e);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -407,6 +430,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         if (future.isSuccess()) {
             batch.acknowledge();
         } else {
+            transportFailed(future.cause());
             batch.fail(failure != null ? failure : future.cause());
         }
         encoder.written(batch);
@@ -484,6 +508,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
             }
             case OPEN -> {
                 closePromise = promise;
+                startCloseTimer();
                 queue.markAllFlushed();
                 state = state.moveTo(ConnectionState.CLOSING);
                 encryptAndWrite();
@@ -493,6 +518,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
                 closeRequested = true;
                 if (closePromise == null) {
                     closePromise = promise;
+                    startCloseTimer();
                 } else {
                     ctx.channel().closeFuture().addListener(f -> promise.trySuccess());
                 }
@@ -512,16 +538,36 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         ChannelFuture written = closeProtocol();
         if (written == null) {
             ctx.close(promise);
-            return;
+        } else {
+            written.addListener((ChannelFutureListener) f -> ctx.close(promise));
         }
+    }
+
+    /**
+     * {@code CLOSE_NOTIFY_FLUSH_TIMEOUT_MILLIS} counts from {@code close()}, as for Netty's
+     * SslHandler, whose close_notify waits behind all the ciphertext flushed before it: a peer that
+     * stops reading cannot hold a closing channel open. What is still queued then fails, and the
+     * channel closes.
+     */
+    private void startCloseTimer() {
         long timeout = options.closeNotifyFlushTimeoutMillis();
-        ScheduledFuture<?> timer = ctx.executor().schedule(() -> {
-            ctx.close(promise);
+        ctx.executor().schedule(() -> {
+            if (!ctx.channel().isOpen()) {
+                return;
+            }
+            SSLException cause = new SSLException("close() gave up after CLOSE_NOTIFY_FLUSH_TIMEOUT_MILLIS ("
+                    + timeout + " ms): " + queue.pendingBytes() + " bytes were still queued and "
+                    + encoder.ciphertextInFlight() + " bytes of records unwritten; the peer is not reading");
+            if (!state.isTerminal()) {
+                state = state.moveTo(ConnectionState.CLOSED);
+            }
+            if (failure == null) {
+                failure = cause;
+            }
+            queue.failAll(cause);
+            updateWritability();
+            ctx.close(closePromise != null ? closePromise : ctx.newPromise());
         }, timeout, TimeUnit.MILLISECONDS);
-        written.addListener((ChannelFutureListener) f -> {
-            timer.cancel(false);
-            ctx.close(promise);
-        });
     }
 
     /** bctls's close(): close_notify (and user_canceled during a handshake), written and flushed. */
@@ -558,14 +604,38 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
 
     /** One whole record for bctls; then act on what it reported. */
     private boolean offerRecord(byte[] record, int length) {
+        int warningsBefore = warningAlertsInARow;
         try {
             protocol.offerInput(record, 0, length);
         } catch (IOException | RuntimeException e) {
             failFromProtocol(e);
             return false;
         }
+        if (warningAlertsInARow == warningsBefore) {
+            warningAlertsInARow = 0;
+        } else if (warningAlertsInARow > MAX_WARNING_ALERTS_IN_A_ROW) {
+            abortOnWarningFlood();
+            return false;
+        }
         afterProtocolCall();
         return !state.isTerminal();
+    }
+
+    /**
+     * bctls ignores warning alerts it does not know, so a peer could keep a connection busy with
+     * them for ever; like OpenSSL, more than a few in a row end it (RFC 8446 §6.2 lets either side
+     * close on any alert).
+     */
+    private void abortOnWarningFlood() {
+        boolean handshaking = state == ConnectionState.HANDSHAKING || state == ConnectionState.RENEGOTIATING;
+        String reason = "peer sent " + warningAlertsInARow + " warning alerts in a row (more than "
+                + MAX_WARNING_ALERTS_IN_A_ROW + " end the connection)";
+        try {
+            ((BcProtocol) protocol).abort(AlertDescription.unexpected_message, reason);
+        } catch (IOException | RuntimeException e) {
+            // The alert could not be queued; the connection ends all the same.
+        }
+        fail(Alerts.sent(AlertDescription.unexpected_message, handshaking, reason, null));
     }
 
     /** Handles what bctls reported during {@code offerInput}, once it has returned. */
@@ -789,6 +859,8 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         public void alertReceived(short level, short description) {
             if (level == AlertLevel.warning && description == AlertDescription.close_notify) {
                 reported.add(Reported.PEER_CLOSE_NOTIFY);
+            } else if (level == AlertLevel.warning) {
+                warningAlertsInARow++;
             }
         }
 

@@ -80,6 +80,27 @@ class LimitsTest {
         }
     }
 
+    @Test
+    void aFloodOfWarningAlertsEndsInAFatalAlert() throws Exception {
+        byte[] clientHello;
+        try (TlsPair pair = TlsPair.create()) {
+            clientHello = pair.drainClient();
+        }
+        Server server = new Server();
+        ByteArrayOutputStream flood = new ByteArrayOutputStream();
+        for (int i = 0; i < 10_000; i++) {
+            flood.writeBytes(new byte[] {21, 3, 1, 0, 2, 1, 112}); // warning unrecognized_name
+        }
+        server.feed(flood.toByteArray());
+        if (server.channel.isOpen()) {
+            server.feed(clientHello);
+        }
+        assertEquals(1, server.exceptions.size(), "10000 warning alerts were read without complaint: "
+                + server.exceptions);
+        assertFalse(server.channel.isOpen());
+        server.finish();
+    }
+
     /** A fresh server handler on an EmbeddedChannel, and the exceptions that reached its pipeline's end. */
     static final class Server {
         final EmbeddedChannel channel = new EmbeddedChannel();

@@ -103,6 +103,45 @@ class TransportFaultsTest {
     // ---------------------------------------------------------------------------------------------
 
     @Test
+    void aPeerResetInTheMiddleOfALargeWriteFailsEveryPendingWriteWithTheReset() throws Exception {
+        Server server = startServer(b -> { });
+        Socket plain = connectPlain(server.port(), 16 * 1024);
+        SSLSocket tls = jdkClient(plain, server.port());
+        Conn conn = server.accepted();
+        awaitSuccess(conn.handler.handshakeFuture(), "server handshake");
+
+        List<ChannelFuture> writes = onLoop(conn.channel, () -> {
+            List<ChannelFuture> list = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                list.add(conn.channel.write(Unpooled.wrappedBuffer(TlsPair.pattern(i, MIB))));
+            }
+            conn.channel.flush();
+            return list;
+        });
+        // Take a little, so that the reset comes in the middle of the stream, then reset.
+        tls.getInputStream().readNBytes(100_000);
+        awaitTrue(() -> conn.handler.pendingOutboundBytes() > 0 || allDone(writes), "back-pressure");
+        assertTrue(conn.handler.pendingOutboundBytes() > 0, "the 16 MiB must not all fit in the socket buffers");
+        plain.setSoLinger(true, 0);
+        plain.close();
+
+        for (ChannelFuture write : writes) {
+            await(write, "a write after the reset");
+        }
+        await(conn.channel.closeFuture(), "server channel close");
+        // Writes whose records all went into the socket buffers before the reset succeeded; every other
+        // one failed, with a cause that names the reset.
+        assertFalse(writes.get(writes.size() - 1).isSuccess(), "16 MiB cannot have reached a peer that read 100 kB");
+        for (ChannelFuture write : writes) {
+            if (!write.isSuccess()) {
+                assertTrue(namesTheReset(write.cause()), "a write failed with a cause that does not name the reset: "
+                        + describe(write.cause()));
+            }
+        }
+        assertTrue(conn.probe.exceptions.size() <= 1, conn.probe.exceptions.toString());
+    }
+
+    @Test
     void aClientThatLeavesDuringTheHandshakeFailsTheServersHandshakeAndItsQueuedWrite() throws Exception {
         Server server = startServer(b -> { });
         byte[] clientHello;
@@ -214,6 +253,34 @@ class TransportFaultsTest {
         }
         assertEquals(total, got.length);
         assertArrayEquals(TlsPair.pattern(total), got);
+    }
+
+    @Test
+    void closeUnderBackPressureToAPeerThatNeverReadsStillClosesTheChannel() throws Exception {
+        Server server = startServer(b -> b.option(SslWriteOption.CLOSE_NOTIFY_FLUSH_TIMEOUT_MILLIS, 500L));
+        Socket plain = connectPlain(server.port(), 16 * 1024);
+        jdkClient(plain, server.port());
+        Conn conn = server.accepted();
+        awaitSuccess(conn.handler.handshakeFuture(), "server handshake");
+        List<ChannelFuture> writes = onLoop(conn.channel, () -> {
+            List<ChannelFuture> list = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                list.add(conn.channel.write(Unpooled.wrappedBuffer(TlsPair.pattern(i, MIB))));
+            }
+            conn.channel.flush();
+            return list;
+        });
+        awaitTrue(() -> conn.handler.pendingOutboundBytes() > 0, "back-pressure");
+        ChannelFuture close = onLoop(conn.channel, () -> conn.channel.close());
+
+        // The peer never reads: the channel must close all the same, and every write end.
+        await(conn.channel.closeFuture(), "server channel close while the peer never reads");
+        await(close, "close");
+        for (ChannelFuture write : writes) {
+            await(write, "a write queued before close");
+        }
+        assertFalse(writes.get(writes.size() - 1).isSuccess(), "8 MiB cannot have reached a peer that never reads");
+        assertInstanceOf(SSLException.class, writes.get(writes.size() - 1).cause());
     }
 
     @Test
