@@ -27,7 +27,8 @@ final class ReadFramer {
         boolean record(byte[] record, int length) throws IOException;
     }
 
-    private final byte[] record = new byte[MAX_RECORD];
+    /** Allocated with the first record, so that a connection that never gets one costs nothing. */
+    private byte[] record;
     private ByteBuf cumulation;
 
     /**
@@ -35,6 +36,9 @@ final class ReadFramer {
      * an incomplete tail. Does not release {@code in}.
      */
     void frame(ByteBuf in, ByteBufAllocator alloc, RecordSink sink) throws IOException {
+        if (record == null) {
+            record = new byte[MAX_RECORD];
+        }
         if (cumulation != null) {
             // Complete the held record from the front of this read, and offer it first.
             int held = cumulation.readableBytes();

@@ -63,6 +63,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SslWriteHandler extends ChannelDuplexHandler {
 
+    /** Passes of 64 KiB one turn of the event loop encrypts at most (1 MiB) before yielding. */
+    static final int MAX_BATCHES_PER_TURN = 16;
+
     /** Warning alerts accepted in a row before the connection ends, as OpenSSL's MAX_WARN_ALERT_COUNT. */
     static final int MAX_WARNING_ALERTS_IN_A_ROW = 5;
 
@@ -92,6 +95,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     private boolean handshakeStarted;
     private boolean encrypting;
     private boolean encryptAgain;
+    private boolean resumeScheduled;
     private boolean drainingAfterAlert;
     private boolean closeRequested;
     private ChannelPromise closePromise;
@@ -394,6 +398,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         boolean wrote = false;
         try {
             int highWaterMark = ctx.channel().config().getWriteBufferHighWaterMark();
+            int batches = 0;
             do {
                 encryptAgain = false;
                 boolean wroteThisRound = false;
@@ -403,10 +408,17 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
                     ByteBuf out = encoder.takeOutput(alloc, batch);
                     ctx.write(out != null ? out : Unpooled.EMPTY_BUFFER, ctx.newPromise().addListener(batch));
                     wroteThisRound = true;
+                    batches++;
                 }
                 if (wroteThisRound) {
                     wrote = true;
                     ctx.flush();
+                }
+                if (encryptAgain && batches >= MAX_BATCHES_PER_TURN) {
+                    // A socket that takes every write at once would keep this loop going until the
+                    // queue is empty; other channels of the event loop get their turn first.
+                    encryptAgain = false;
+                    resumeLater();
                 }
             } while (encryptAgain);
             if (options.partialWrite() && encoder.ciphertextInFlight() >= highWaterMark) {
@@ -423,6 +435,17 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         }
         updateWritability();
         return wrote;
+    }
+
+    /** Encrypts more on a later turn of the event loop, once, however often it is asked. */
+    private void resumeLater() {
+        if (!resumeScheduled) {
+            resumeScheduled = true;
+            ctx.executor().execute(() -> {
+                resumeScheduled = false;
+                encryptAndWrite();
+            });
+        }
     }
 
     /** The transport finished with a batch: complete its writes, then encrypt more into the room made. */

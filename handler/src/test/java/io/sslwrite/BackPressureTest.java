@@ -3,6 +3,7 @@ package io.sslwrite;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.sslwrite.testing.Records;
 import io.sslwrite.testing.StallingTransport;
 import io.sslwrite.testing.TlsPair;
@@ -79,6 +80,36 @@ class BackPressureTest {
             pair.transfer();
             assertTrue(write.isSuccess());
             assertTrue(pair.client().isWritable());
+            assertEquals(4 << 20, pair.serverReceived().length);
+        }
+    }
+
+    @Test
+    void aTransportThatTakesEverythingAtOnceStillLetsTheEventLoopTakeTurns() {
+        try (TlsPair pair = TlsPair.handshaken()) {
+            // EmbeddedChannel completes every write as it is flushed, like a socket that is never full.
+            // A task queued at the handler's first flush runs as soon as the handler yields the loop.
+            long[] pendingWhenOtherTaskRan = {-1};
+            pair.client().pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+                private boolean queued;
+
+                @Override
+                public void flush(ChannelHandlerContext ctx) {
+                    if (!queued) {
+                        queued = true;
+                        ctx.executor().execute(() ->
+                                pendingWhenOtherTaskRan[0] = pair.clientHandler().pendingOutboundBytes());
+                    }
+                    ctx.flush();
+                }
+            });
+            ChannelFuture write = pair.client().writeAndFlush(pair.heapBuffer(4 << 20));
+            pair.transfer();
+            // A turn encrypts about 1 MiB (16 passes of 64 KiB), then the loop's other tasks run; without
+            // the bound all 4 MiB would be gone before any of them.
+            long pending = pendingWhenOtherTaskRan[0];
+            assertTrue(pending >= (3 << 20) - (64 << 10) && pending < (4 << 20), "pending then: " + pending);
+            assertTrue(write.isSuccess());
             assertEquals(4 << 20, pair.serverReceived().length);
         }
     }
