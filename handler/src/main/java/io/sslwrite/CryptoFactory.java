@@ -53,19 +53,9 @@ final class CryptoFactory {
 
     /** A new crypto for one context, with its own random sources. */
     static JcaTlsCrypto newCrypto() {
-        final JcaJceHelper helper = new JdkFirstHelper(BOUNCY_CASTLE);
-        // JcaTlsCryptoProvider has no setter for a helper object, only for providers; overriding
-        // getHelper() is its documented extension point. create(keyRandom, nonceRandom) is used
-        // because create(random) asks for a "DEFAULT" SecureRandom that only BouncyCastle has.
-        JcaTlsCryptoProvider provider = new JcaTlsCryptoProvider() {
-            @Override
-            public JcaJceHelper getHelper() {
-                return helper;
-            }
-        };
         // Separate generators for key material and for nonces (RFC 8446 appendix C.1 advises
         // against nonces revealing the state that key material comes from).
-        return provider.create(new SecureRandom(), new SecureRandom());
+        return new SslWriteCrypto(new JdkFirstHelper(BOUNCY_CASTLE), new SecureRandom(), new SecureRandom());
     }
 
     /**

@@ -63,6 +63,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SslWriteHandler extends ChannelDuplexHandler {
 
+    /** Empty records accepted in a row after the handshake, as OpenSSL's MAX_EMPTY_RECORDS. */
+    static final int MAX_EMPTY_RECORDS_IN_A_ROW = 32;
+
     /** Passes of 64 KiB one turn of the event loop encrypts at most (1 MiB) before yielding. */
     static final int MAX_BATCHES_PER_TURN = 16;
 
@@ -117,6 +120,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
 
     private SentAlert fatalAlertSent;
     private int warningAlertsInARow;
+    private int emptyRecordsInARow;
 
     // Read state: whether the application asked for data that has not come yet, and whether this
     // read batch produced any.
@@ -637,7 +641,13 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         if (warningAlertsInARow == warningsBefore) {
             warningAlertsInARow = 0;
         } else if (warningAlertsInARow > MAX_WARNING_ALERTS_IN_A_ROW) {
-            abortOnWarningFlood();
+            abort("peer sent " + warningAlertsInARow + " warning alerts in a row (more than "
+                    + MAX_WARNING_ALERTS_IN_A_ROW + " end the connection)");
+            return false;
+        }
+        if (countEmptyRecord() > MAX_EMPTY_RECORDS_IN_A_ROW) {
+            abort("peer sent " + emptyRecordsInARow + " empty records in a row (more than "
+                    + MAX_EMPTY_RECORDS_IN_A_ROW + " end the connection)");
             return false;
         }
         afterProtocolCall();
@@ -645,14 +655,24 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     }
 
     /**
-     * bctls ignores warning alerts it does not know, so a peer could keep a connection busy with
-     * them for ever; like OpenSSL, more than a few in a row end it (RFC 8446 §6.2 lets either side
-     * close on any alert).
+     * Counts records after the handshake that carried nothing: no plaintext, no event, no answer.
+     * Each is legal (RFC 5246 §6.2.1 allows zero-length application data), a flood of them only
+     * spends the CPU, so like OpenSSL's MAX_EMPTY_RECORDS a long run of them ends the connection.
      */
-    private void abortOnWarningFlood() {
+    private int countEmptyRecord() {
+        boolean empty = state == ConnectionState.OPEN && protocol.getAvailableInputBytes() == 0
+                && reported.isEmpty() && protocol.getAvailableOutputBytes() == 0;
+        emptyRecordsInARow = empty ? emptyRecordsInARow + 1 : 0;
+        return emptyRecordsInARow;
+    }
+
+    /**
+     * Ends the connection with {@code unexpected_message} for a flood bctls lets through: warning
+     * alerts it does not know (it ignores them, so a peer could keep a connection busy for ever;
+     * RFC 8446 §6.2 lets either side close on any alert) or empty records.
+     */
+    private void abort(String reason) {
         boolean handshaking = state == ConnectionState.HANDSHAKING || state == ConnectionState.RENEGOTIATING;
-        String reason = "peer sent " + warningAlertsInARow + " warning alerts in a row (more than "
-                + MAX_WARNING_ALERTS_IN_A_ROW + " end the connection)";
         try {
             ((BcProtocol) protocol).abort(AlertDescription.unexpected_message, reason);
         } catch (IOException | RuntimeException e) {

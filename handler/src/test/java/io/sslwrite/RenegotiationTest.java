@@ -259,6 +259,30 @@ class RenegotiationTest {
     // ---------------------------------------------------------------------------------------------
     // Driving
 
+    // ---------------------------------------------------------------------------------------------
+    // Empty records (DESIGN §4.7: nothing a peer sends can hang the handler), with the same driven peer
+
+    @Test
+    void aFewEmptyRecordsBetweenDataAreAccepted() {
+        handshake(true);
+        deliver(server.sendEmptyRecords(SslWriteHandler.MAX_EMPTY_RECORDS_IN_A_ROW));
+        deliver(server.send(TlsPair.pattern(0, 100)));
+        deliver(server.sendEmptyRecords(SslWriteHandler.MAX_EMPTY_RECORDS_IN_A_ROW));
+        assertTrue(client.isOpen());
+        assertArrayEquals(TlsPair.pattern(0, 100), collector.received.toByteArray());
+        assertEquals(List.of(), collector.exceptions);
+    }
+
+    @Test
+    void aFloodOfEmptyRecordsAfterTheHandshakeEndsInOneFatalAlert() {
+        handshake(true);
+        deliver(server.sendEmptyRecords(10_000));
+        assertFalse(client.isOpen());
+        assertEquals(1, collector.exceptions.size(), collector.exceptions.toString());
+        assertEquals("sent fatal alert unexpected_message(10) after handshake: peer sent 33 empty records in a row"
+                + " (more than 32 end the connection)", collector.exceptions.get(0).getMessage());
+    }
+
     private void handshake(boolean autoRead) {
         handshake(autoRead, null);
     }

@@ -1,5 +1,6 @@
 package io.sslwrite.testing;
 
+import org.bouncycastle.tls.ContentType;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.DefaultTlsServer;
@@ -117,6 +118,21 @@ public final class RenegotiatingBcServer extends TlsServerProtocol {
             writeApplicationData(bytes, 0, bytes.length);
         } catch (IOException e) {
             throw new UncheckedIOException("the bctls test server cannot send application data", e);
+        }
+        return takeOutput();
+    }
+
+    /**
+     * {@code count} encrypted application-data records with no data in them: legal one at a time
+     * (RFC 5246 §6.2.1), a way to spend the receiver's CPU in a flood.
+     */
+    public byte[] sendEmptyRecords(int count) {
+        try {
+            for (int i = 0; i < count; i++) {
+                safeWriteRecord(ContentType.application_data, new byte[0], 0, 0);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("the bctls test server cannot send an empty record", e);
         }
         return takeOutput();
     }
