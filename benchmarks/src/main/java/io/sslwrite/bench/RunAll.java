@@ -46,11 +46,12 @@ import java.util.stream.Collectors;
  * java -jar benchmarks/target/benchmarks.jar                 # everything
  * java -jar benchmarks/target/benchmarks.jar --quick         # one short iteration each: does it run?
  * java -jar benchmarks/target/benchmarks.jar --only=write,handshake --contestants=SSLWRITE,NETTY_JDK
+ * java -jar benchmarks/target/benchmarks.jar --only=files,ttfb  # FileRegion and dynamic record sizing
  * </pre>
  */
 public final class RunAll {
 
-    enum Suite { WRITE, LOOPBACK, HANDSHAKE, SLOWREADER }
+    enum Suite { WRITE, LOOPBACK, HANDSHAKE, SLOWREADER, FILES, TTFB }
 
     /** The forked JVMs' flags: fixed heap, room for SslHandler's 512 MiB of ciphertext, no leak sampling. */
     static final List<String> FORK_JVM_ARGS = List.of(
@@ -140,13 +141,17 @@ public final class RunAll {
         runTotal = (suites.contains(Suite.WRITE) ? runnable.size() * 2 * 2 * 2 : 0)
                 + (suites.contains(Suite.LOOPBACK) ? runnable.size() : 0)
                 + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * 2 : 0)
-                + (suites.contains(Suite.SLOWREADER) ? runnable.size() : 0);
+                + (suites.contains(Suite.SLOWREADER) ? runnable.size() : 0)
+                + (suites.contains(Suite.FILES) ? runnable.size() : 0)
+                + (suites.contains(Suite.TTFB) ? runnable.size() : 0);
         // Fork start-up and set-up cost about 3 s a cell besides the timed iterations.
         long estimate = quick ? runTotal * 5L
                 : (suites.contains(Suite.WRITE) ? runnable.size() * 8L * (3 + WRITE_WARMUPS + 3) : 0)
                 + (suites.contains(Suite.LOOPBACK) ? runnable.size() * (3 + 6 + 9 + 3L) : 0)
                 + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * 2L * (3 + HANDSHAKE_WARMUPS + 3) : 0)
-                + (suites.contains(Suite.SLOWREADER) ? runnable.size() * 15L : 0);
+                + (suites.contains(Suite.SLOWREADER) ? runnable.size() * 15L : 0)
+                + (suites.contains(Suite.FILES) ? runnable.size() * 25L : 0)
+                + (suites.contains(Suite.TTFB) ? runnable.size() * 40L : 0);
         System.out.println("sslwrite benchmarks: " + runTotal + " runs" + (quick ? " (--quick)" : "")
                 + ", about " + (estimate + 59) / 60 + " min; JMH logs in " + logDir);
 
@@ -176,6 +181,16 @@ public final class RunAll {
         if (suites.contains(Suite.SLOWREADER)) {
             for (Contestant c : runnable) {
                 slowReader(c);
+            }
+        }
+        if (suites.contains(Suite.FILES)) {
+            for (Contestant c : runnable) {
+                files(c);
+            }
+        }
+        if (suites.contains(Suite.TTFB)) {
+            for (Contestant c : runnable) {
+                ttfb(c);
             }
         }
 
@@ -265,6 +280,100 @@ public final class RunAll {
         put(bench, params, "achieved read MiB/s", c, kv.get("readMiBPerSecond"));
         progress(label + ": peak direct in buffers " + mib(kv.get("peakDirectInBuffersBytes")) + " MiB, pooled "
                 + mib(kv.get("peakPooledDirectBytes")) + " MiB (" + secondsSince(t0) + " s)");
+    }
+
+    private void files(Contestant c) throws Exception {
+        long t0 = System.nanoTime();
+        Map<String, String> kv = child(FileServeBenchmark.class, FileServeBenchmark.RESULT_PREFIX, "files", c);
+        String bench = "files";
+        int measured = quick ? FileServeBenchmark.MEASURED_QUICK : FileServeBenchmark.MEASURED;
+        String params = (FileServeBenchmark.FILE_SIZE >> 30) + " GiB file, new connection per transfer; SSLWRITE one "
+                + "DefaultFileRegion, others ChunkedWriteHandler + ChunkedNioFile (" + (FileServeBenchmark.CHUNK_SIZE >> 10)
+                + " KiB chunks)";
+        if (kv == null) {
+            put(bench, params, "MiB/s (median of " + measured + ")", c, "failed");
+            return;
+        }
+        put(bench, params, "MiB/s (median of " + measured + ")", c, kv.get("medianMiBPerSecond"));
+        put(bench, params, "MiB/s (min..max)", c, kv.get("minMiBPerSecond") + ".." + kv.get("maxMiBPerSecond"));
+        put(bench, params, "peak server direct, live bytes MiB", c, mib(kv.get("peakServerDirectBytes")));
+        put(bench, params, "peak JDK direct buffer pool MiB", c, mib(kv.get("peakJdkDirectBytes")));
+        put(bench, params, "SHA-256 of received bytes", c, kv.get("sha256"));
+        progress("files " + c + ": " + kv.get("medianMiBPerSecond") + " MiB/s, peak server direct "
+                + mib(kv.get("peakServerDirectBytes")) + " MiB (" + secondsSince(t0) + " s)");
+    }
+
+    private void ttfb(Contestant c) throws Exception {
+        long t0 = System.nanoTime();
+        Map<String, String> kv = child(TimeToFirstByteBenchmark.class, TimeToFirstByteBenchmark.RESULT_PREFIX, "ttfb", c);
+        String bench = "ttfb";
+        String responses = (TimeToFirstByteBenchmark.RESPONSE_BYTES >> 20) + " MiB response every "
+                + TimeToFirstByteBenchmark.GAP_MILLIS + " ms on one connection, "
+                + (quick ? TimeToFirstByteBenchmark.RESPONSES_QUICK : TimeToFirstByteBenchmark.RESPONSES) + " timed";
+        if (kv == null) {
+            put(bench, responses, "first byte µs p50", c, "failed");
+            return;
+        }
+        for (String socket : TimeToFirstByteBenchmark.SOCKETS) {
+            for (String setting : List.of("off", "on")) {
+                String k = socket + "." + setting;
+                String params = responses + ", " + (socket.equals("sndbuf")
+                        ? "server SO_SNDBUF=" + TimeToFirstByteBenchmark.SMALL_SNDBUF : "default socket buffers")
+                        + ", DYNAMIC_RECORD_SIZING " + setting;
+                boolean applies = c == Contestant.SSLWRITE || setting.equals("off");
+                put(bench, params, "first byte µs p50", c, applies ? kv.get("firstByteP50Micros." + k) : "n/a");
+                put(bench, params, "first byte µs p90", c, applies ? kv.get("firstByteP90Micros." + k) : "n/a");
+                put(bench, params, "last byte µs p50", c, applies ? kv.get("lastByteP50Micros." + k) : "n/a");
+            }
+        }
+        for (String setting : List.of("off", "on")) {
+            String params = TimeToFirstByteBenchmark.STREAM_MIB + " MiB stream, 16 KiB writes, DYNAMIC_RECORD_SIZING " + setting;
+            boolean applies = c == Contestant.SSLWRITE || setting.equals("off");
+            put("ttfb.stream", params, "MiB/s (median of "
+                    + (quick ? TimeToFirstByteBenchmark.STREAMS_QUICK : TimeToFirstByteBenchmark.STREAMS) + ")", c,
+                    applies ? kv.get("streamMiBPerSecond." + setting) : "n/a");
+        }
+        progress("ttfb " + c + ": first byte p50 " + kv.get("firstByteP50Micros.default.off") + " µs off"
+                + (c == Contestant.SSLWRITE ? ", " + kv.get("firstByteP50Micros.default.on") + " µs on" : "")
+                + " (" + secondsSince(t0) + " s)");
+    }
+
+    /**
+     * Runs {@code main(contestant)} of {@code benchmark} in a JVM of its own and returns the
+     * {@code key=value} pairs of the line it printed after {@code prefix}; {@code null}, with a note
+     * under the table, if it failed.
+     */
+    private Map<String, String> child(Class<?> benchmark, String prefix, String name, Contestant c) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(FORK_JVM_ARGS);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(benchmark.getName());
+        command.add(c.name());
+        if (quick) {
+            command.add("--quick");
+        }
+        Path log = logDir.resolve(name + "-" + c + ".log");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        int exit = p.waitFor();
+        Map<String, String> kv = null;
+        for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+            if (line.startsWith(prefix)) {
+                kv = new LinkedHashMap<>();
+                for (String pair : line.substring(prefix.length()).split(" ")) {
+                    int eq = pair.indexOf('=');
+                    kv.put(pair.substring(0, eq), pair.substring(eq + 1));
+                }
+            }
+        }
+        if (exit != 0 || kv == null) {
+            String why = firstError(log);
+            progress(name + " " + c + ": failed (" + why + ")");
+            skip(name + " " + c + " failed: " + why + " (log: " + log + ")");
+            return null;
+        }
+        return kv;
     }
 
     // ---- JMH ----
@@ -380,8 +489,28 @@ public final class RunAll {
         sb.append("Load average before / after the run: ").append(loadAtStart).append(" / ").append(loadAverage())
                 .append(" (anything above the core count means the numbers shared the CPU;")
                 .append(" a ± as large as the score means the iterations disagreed: JIT still warming up or CPU taken away).\n");
-        sb.append("All TLS 1.3, TLS_AES_128_GCM_SHA256, x25519 unless stated, EC P-256 certificate; allocator PooledByteBufAllocator.DEFAULT; ")
+        sb.append("All TLS 1.3, TLS_AES_128_GCM_SHA256, x25519 unless stated, EC P-256 certificate; allocator PooledByteBufAllocator.DEFAULT (files: see below); ")
                 .append("run took ").append(Duration.between(started, Instant.now()).toSeconds()).append(" s.\n");
+        if (suites.contains(Suite.FILES)) {
+            sb.append("files: not JMH, one JVM per contestant; 1 warm-up transfer (its bytes checked by SHA-256) then ")
+                    .append(quick ? FileServeBenchmark.MEASURED_QUICK : FileServeBenchmark.MEASURED).append(" timed, each from the server's write to the client's last byte. ")
+                    .append("Peak server direct = `metric().usedDirectMemory()` of an `UnpooledByteBufAllocator(true)` set as the ")
+                    .append("server channels' ALLOCATOR: live direct bytes, no pooling (the client reads from the pooled default); ")
+                    .append("the JDK direct buffer pool is process-wide, sampled every 2 ms.\n");
+        }
+        if (suites.contains(Suite.TTFB)) {
+            sb.append("ttfb: not JMH, one JVM per contestant; time from just before the server's writeAndFlush of a ")
+                    .append(TimeToFirstByteBenchmark.RESPONSE_BYTES >> 20).append(" MiB heap buffer to the client's first ")
+                    .append("channelRead of plaintext, on one connection, ")
+                    .append(quick ? TimeToFirstByteBenchmark.WARM_UP_RESPONSES_QUICK : TimeToFirstByteBenchmark.WARM_UP_RESPONSES)
+                    .append(" untimed then ").append(quick ? TimeToFirstByteBenchmark.RESPONSES_QUICK : TimeToFirstByteBenchmark.RESPONSES)
+                    .append(" timed, ")
+                    .append(TimeToFirstByteBenchmark.GAP_MILLIS).append(" ms apart with DYNAMIC_RECORD_IDLE_MILLIS=")
+                    .append(TimeToFirstByteBenchmark.IDLE_MILLIS).append(" (every response starts a new burst; threshold default 128 KiB). ")
+                    .append("SO_SNDBUF=").append(TimeToFirstByteBenchmark.SMALL_SNDBUF)
+                    .append(" rows limit the server's send buffer (Linux doubles it) so a full record needs several round trips on loopback's 64 KiB MTU. ")
+                    .append("SslHandler has no dynamic record sizing: its \"on\" cells are n/a.\n");
+        }
         if (!notes.isEmpty()) {
             sb.append('\n');
             for (String n : notes) {
