@@ -46,7 +46,8 @@ final class RecordEncoder {
     /**
      * Encrypts flushed writes into records until {@link #MAX_BATCH} plaintext bytes have gone into the
      * pass (exactly four records of 16 KiB; with other sizes the last record may take the pass past it
-     * by less than one record). Zero-length writes met on the way join the batch without a record, so
+     * by less than one record; with dynamic record sizing, the first record of a burst is a pass of its
+     * own). Zero-length writes met on the way join the batch without a record, so
      * they complete after the writes before them. A write whose {@code FileRegion} cannot be read
      * fails alone, with what its records already carried left sent; the pass goes on with the next.
      *
@@ -62,6 +63,7 @@ final class RecordEncoder {
                 queue.encrypted(first, 0);
                 continue;
             }
+            boolean burstStarts = sizer.startsBurst(nowNanos);
             int recordSize = sizer.next(nowNanos);
             int n;
             // With PARTIAL_WRITE a record never spans two writes, as with SSL_write, so that what a
@@ -81,6 +83,11 @@ final class RecordEncoder {
             }
             sizer.sent(n, nowNanos);
             batch.records++;
+            if (burstStarts && sizer.isDynamic()) {
+                // §4.8: the first record of a burst leaves alone, at once, so that the peer can
+                // decrypt its first segment while the rest of the pass is still being encrypted.
+                break;
+            }
         }
         return batch;
     }

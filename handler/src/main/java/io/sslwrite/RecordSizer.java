@@ -44,14 +44,23 @@ final class RecordSizer {
         }
     }
 
+    boolean isDynamic() {
+        return options.get(SslWriteOption.DYNAMIC_RECORD_SIZING);
+    }
+
+    /** Whether the next record is the first of a burst: nothing sent yet, or sent too long ago. */
+    boolean startsBurst(long nowNanos) {
+        long idle = TimeUnit.MILLISECONDS.toNanos(options.get(SslWriteOption.DYNAMIC_RECORD_IDLE_MILLIS));
+        return !sentAny || nowNanos - lastSentNanos >= idle;
+    }
+
     /** Plaintext bytes of the next record. */
     int next(long nowNanos) {
         int max = options.maxRecordSize();
-        if (!options.get(SslWriteOption.DYNAMIC_RECORD_SIZING)) {
+        if (!isDynamic()) {
             return max;
         }
-        long idle = TimeUnit.MILLISECONDS.toNanos(options.get(SslWriteOption.DYNAMIC_RECORD_IDLE_MILLIS));
-        if (sentAny && nowNanos - lastSentNanos >= idle) {
+        if (startsBurst(nowNanos)) {
             burstBytes = 0;
         }
         return burstBytes < options.get(SslWriteOption.DYNAMIC_RECORD_THRESHOLD)

@@ -40,6 +40,19 @@ class DynamicRecordSizingTest {
     }
 
     @Test
+    void theFirstRecordOfABurstLeavesAloneSoThePeerCanDecryptItAtOnce() {
+        try (TlsPair pair = TlsPair.handshaken(c -> c.option(SslWriteOption.DYNAMIC_RECORD_SIZING, true), s -> { })) {
+            pair.client().writeAndFlush(pair.heapBuffer(300_000));
+            io.netty.buffer.ByteBuf first = pair.client().readOutbound();
+            assertEquals(1460, first.readableBytes(), "one TCP segment, handed to the transport on its own");
+            pair.server().writeInbound(first);
+            assertArrayEquals(TlsPair.pattern(SMALL), pair.serverReceived(), "decryptable as soon as it arrives");
+            pair.transfer();
+            assertArrayEquals(TlsPair.pattern(300_000), pair.serverReceived());
+        }
+    }
+
+    @Test
     void anIdleGapMakesTheNextBurstStartSmallAgain() {
         try (TlsPair pair = TlsPair.handshaken(c -> c
                 .option(SslWriteOption.DYNAMIC_RECORD_SIZING, true)
