@@ -28,6 +28,8 @@ final class Batch implements ChannelFutureListener {
     int ciphertextBytes;
     int plaintextBytes;
     int records;
+    /** The pass is to be flushed before any other is encrypted (the first record of a burst, §4.8). */
+    boolean flushAlone;
 
     Batch(Owner owner) {
         this.owner = owner;

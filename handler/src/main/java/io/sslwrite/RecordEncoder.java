@@ -86,6 +86,7 @@ final class RecordEncoder {
             if (burstStarts && sizer.isDynamic()) {
                 // §4.8: the first record of a burst leaves alone, at once, so that the peer can
                 // decrypt its first segment while the rest of the pass is still being encrypted.
+                batch.flushAlone = true;
                 break;
             }
         }
@@ -170,6 +171,7 @@ final class RecordEncoder {
         batch.ciphertextBytes = 0;
         batch.plaintextBytes = 0;
         batch.records = 0;
+        batch.flushAlone = false;
         freeBatches.addFirst(batch);
     }
 }

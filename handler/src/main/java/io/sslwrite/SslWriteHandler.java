@@ -410,9 +410,14 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
                         && encoder.ciphertextInFlight() < highWaterMark) {
                     Batch batch = encoder.encrypt(queue, sizer, now(), options.partialWrite(), encoder.newBatch());
                     ByteBuf out = encoder.takeOutput(alloc, batch);
+                    boolean flushAlone = batch.flushAlone;
                     ctx.write(out != null ? out : Unpooled.EMPTY_BUFFER, ctx.newPromise().addListener(batch));
                     wroteThisRound = true;
                     batches++;
+                    if (flushAlone) {
+                        encryptAgain = true; // after the flush, whether or not the transport completes it at once
+                        break;
+                    }
                 }
                 if (wroteThisRound) {
                     wrote = true;

@@ -40,11 +40,28 @@ class DynamicRecordSizingTest {
     }
 
     @Test
-    void theFirstRecordOfABurstLeavesAloneSoThePeerCanDecryptItAtOnce() {
+    void theFirstRecordOfABurstIsFlushedAloneSoThePeerCanDecryptItAtOnce() {
         try (TlsPair pair = TlsPair.handshaken(c -> c.option(SslWriteOption.DYNAMIC_RECORD_SIZING, true), s -> { })) {
+            java.util.List<Integer> bytesAtFlush = new java.util.ArrayList<>();
+            int[] written = new int[1];
+            pair.client().pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+                @Override
+                public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg,
+                                  io.netty.channel.ChannelPromise promise) {
+                    written[0] += ((io.netty.buffer.ByteBuf) msg).readableBytes();
+                    ctx.write(msg, promise);
+                }
+
+                @Override
+                public void flush(io.netty.channel.ChannelHandlerContext ctx) {
+                    bytesAtFlush.add(written[0]);
+                    ctx.flush();
+                }
+            });
             pair.client().writeAndFlush(pair.heapBuffer(300_000));
+            assertEquals(1460, bytesAtFlush.get(0), "one TCP segment, flushed before anything else is encrypted");
             io.netty.buffer.ByteBuf first = pair.client().readOutbound();
-            assertEquals(1460, first.readableBytes(), "one TCP segment, handed to the transport on its own");
+            assertEquals(1460, first.readableBytes());
             pair.server().writeInbound(first);
             assertArrayEquals(TlsPair.pattern(SMALL), pair.serverReceived(), "decryptable as soon as it arrives");
             pair.transfer();
