@@ -106,6 +106,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     private SslWriteSession session;
     private int renegotiations;
     private ScheduledFuture<?> handshakeTimeout;
+    private ScheduledFuture<?> closeTimeout;
 
     /**
      * What bctls reported from inside a call into it; acted on once the call has returned, so that no
@@ -307,7 +308,9 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         SSLException e = Alerts.create("the connection failed: " + cause.getMessage(), handshaking, cause);
         state = state.moveTo(ConnectionState.FAILED);
         failure = e;
-        cancelTimers();
+        if (handshakeTimeout != null) {
+            handshakeTimeout.cancel(false); // a close in progress keeps its timer: it still closes the channel
+        }
         queue.failAll(e);
         updateWritability();
         if (handshakePromise.tryFailure(e)) {
@@ -583,7 +586,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
      */
     private void startCloseTimer() {
         long timeout = options.closeNotifyFlushTimeoutMillis();
-        ctx.executor().schedule(() -> {
+        closeTimeout = ctx.executor().schedule(() -> {
             if (!ctx.channel().isOpen()) {
                 return;
             }
@@ -866,6 +869,9 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     private void cancelTimers() {
         if (handshakeTimeout != null) {
             handshakeTimeout.cancel(false);
+        }
+        if (closeTimeout != null) {
+            closeTimeout.cancel(false);
         }
     }
 
