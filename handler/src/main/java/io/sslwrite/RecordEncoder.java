@@ -63,8 +63,8 @@ final class RecordEncoder {
                 queue.encrypted(first, 0);
                 continue;
             }
-            boolean burstStarts = sizer.startsBurst(nowNanos);
             int recordSize = sizer.next(nowNanos);
+            boolean burstStarts = sizer.startedBurst();
             int n;
             // With PARTIAL_WRITE a record never spans two writes, as with SSL_write, so that what a
             // cut-short write has sent is a whole number of records of its own (§4.5).
@@ -83,7 +83,7 @@ final class RecordEncoder {
             }
             sizer.sent(n, nowNanos);
             batch.records++;
-            if (burstStarts && sizer.isDynamic()) {
+            if (burstStarts) {
                 // §4.8: the first record of a burst leaves alone, at once, so that the peer can
                 // decrypt its first segment while the rest of the pass is still being encrypted.
                 batch.flushAlone = true;

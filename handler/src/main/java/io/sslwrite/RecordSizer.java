@@ -21,6 +21,7 @@ final class RecordSizer {
     private long burstBytes;
     private long lastSentNanos;
     private boolean sentAny;
+    private boolean startedBurst;
 
     /** TLS 1.3 AEAD: 5-byte header, 1 content-type byte, 16-byte tag (RFC 8446 §5.2). */
     static final int TLS13_AEAD_OVERHEAD = 5 + 1 + 16;
@@ -44,12 +45,17 @@ final class RecordSizer {
         }
     }
 
-    boolean isDynamic() {
+    private boolean isDynamic() {
         return options.get(SslWriteOption.DYNAMIC_RECORD_SIZING);
     }
 
+    /** Whether the record {@link #next} sized last is the first of a burst (dynamic sizing only). */
+    boolean startedBurst() {
+        return startedBurst;
+    }
+
     /** Whether the next record is the first of a burst: nothing sent yet, or sent too long ago. */
-    boolean startsBurst(long nowNanos) {
+    private boolean startsBurst(long nowNanos) {
         long idle = TimeUnit.MILLISECONDS.toNanos(options.get(SslWriteOption.DYNAMIC_RECORD_IDLE_MILLIS));
         return !sentAny || nowNanos - lastSentNanos >= idle;
     }
@@ -57,10 +63,12 @@ final class RecordSizer {
     /** Plaintext bytes of the next record. */
     int next(long nowNanos) {
         int max = options.maxRecordSize();
+        startedBurst = false;
         if (!isDynamic()) {
             return max;
         }
         if (startsBurst(nowNanos)) {
+            startedBurst = true;
             burstBytes = 0;
         }
         return burstBytes < options.get(SslWriteOption.DYNAMIC_RECORD_THRESHOLD)
