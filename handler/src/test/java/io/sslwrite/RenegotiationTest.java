@@ -209,18 +209,7 @@ class RenegotiationTest {
         int before = reads.count;
         deliverHelloRequest();
         assertEquals(SslRenegotiationEvent.STARTED, collector.events.get(collector.events.size() - 1));
-        assertTrue(reads.count > before, "the handler asks for more input while the renegotiation runs");
-
-        int beforeServerFlight = reads.count;
-        deliver(server.receive(drainClient()));
-        assertTrue(reads.count > beforeServerFlight, "and again after the server's first flight");
-
-        deliver(server.receive(drainClient()));
-        assertEquals(SslRenegotiationEvent.COMPLETED, collector.events.get(collector.events.size() - 1));
-        int afterCompletion = reads.count;
-        client.runPendingTasks();
-        assertEquals(afterCompletion, reads.count,
-                "once the renegotiation is complete, reading is the application's business again");
+        assertReadsOnUntilTheRenegotiationCompletesThenStops(before);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -281,6 +270,25 @@ class RenegotiationTest {
         assertEquals(1, collector.exceptions.size(), collector.exceptions.toString());
         assertEquals("sent fatal alert unexpected_message(10) after handshake: peer sent 33 empty records in a row"
                 + " (more than 32 end the connection)", collector.exceptions.get(0).getMessage());
+    }
+
+    /**
+     * With autoRead off, from the STARTED event on: the handler asks for input (more than
+     * {@code readsBefore}) after each flight until COMPLETED, and no more after it.
+     */
+    private void assertReadsOnUntilTheRenegotiationCompletesThenStops(int readsBefore) {
+        assertTrue(reads.count > readsBefore, "the handler asks for more input while the renegotiation runs");
+
+        int beforeServerFlight = reads.count;
+        deliver(server.receive(drainClient()));
+        assertTrue(reads.count > beforeServerFlight, "and again after the server's first flight");
+
+        deliver(server.receive(drainClient()));
+        assertEquals(SslRenegotiationEvent.COMPLETED, collector.events.get(collector.events.size() - 1));
+        int afterCompletion = reads.count;
+        client.runPendingTasks();
+        assertEquals(afterCompletion, reads.count,
+                "once the renegotiation is complete, reading is the application's business again");
     }
 
     private void handshake(boolean autoRead) {
@@ -412,17 +420,6 @@ class RenegotiationTest {
         deliver(batch.toByteArray());
         assertArrayEquals(TlsPair.pattern(0, 100), collector.received.toByteArray());
         assertEquals(SslRenegotiationEvent.STARTED, collector.events.get(collector.events.size() - 1));
-        assertTrue(reads.count > before, "the handler asks for more input while the renegotiation runs");
-
-        int beforeServerFlight = reads.count;
-        deliver(server.receive(drainClient()));
-        assertTrue(reads.count > beforeServerFlight, "and again after the server's first flight");
-
-        deliver(server.receive(drainClient()));
-        assertEquals(SslRenegotiationEvent.COMPLETED, collector.events.get(collector.events.size() - 1));
-        int afterCompletion = reads.count;
-        client.runPendingTasks();
-        assertEquals(afterCompletion, reads.count,
-                "once the renegotiation is complete, reading is the application's business again");
+        assertReadsOnUntilTheRenegotiationCompletesThenStops(before);
     }
 }
