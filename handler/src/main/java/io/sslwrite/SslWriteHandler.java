@@ -141,7 +141,11 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     // ---------------------------------------------------------------------------------------------
     // Public API (DESIGN §3)
 
-    /** Succeeds when the initial handshake completes; fails with its cause. */
+    /**
+     * Succeeds when the initial handshake completes; fails with its cause.
+     *
+     * @return the handshake's future, of this handler's channel
+     */
     public Future<Channel> handshakeFuture() {
         return handshakePromise();
     }
@@ -149,12 +153,18 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     /**
      * Succeeds when the peer's close_notify arrives; fails when the connection ends otherwise (for an
      * EOF without close_notify, with an {@link SSLException} that says so: possible truncation).
+     *
+     * @return the future of the peer's close_notify, of this handler's channel
      */
     public Future<Channel> sslCloseFuture() {
         return sslClosePromise();
     }
 
-    /** The negotiated parameters, or null before the handshake completes. */
+    /**
+     * The negotiated parameters, or null before the handshake completes.
+     *
+     * @return the session, or null
+     */
     public SslWriteSession session() {
         return session;
     }
@@ -162,6 +172,9 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     /**
      * Sets an {@link SslWriteOption} on this handler, like {@code ChannelConfig.setOption}.
      *
+     * @param <T> the option's value type
+     * @param option one of {@link SslWriteOption}'s constants
+     * @param value its new value
      * @return false if {@code option} is not one of {@link SslWriteOption}'s
      * @throws IllegalArgumentException if the value is out of range
      */
@@ -169,12 +182,22 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         return options.set(option, value);
     }
 
-    /** The current value of an {@link SslWriteOption}, or null if {@code option} is not one. */
+    /**
+     * The current value of an {@link SslWriteOption}, or null if {@code option} is not one.
+     *
+     * @param <T> the option's value type
+     * @param option one of {@link SslWriteOption}'s constants
+     * @return its value on this handler, or null
+     */
     public <T> T getOption(ChannelOption<T> option) {
         return options.isKnown(option) ? options.get(option) : null;
     }
 
-    /** Plaintext bytes queued and not yet encrypted. */
+    /**
+     * Plaintext bytes queued and not yet encrypted.
+     *
+     * @return the number of bytes
+     */
     public long pendingOutboundBytes() {
         return queue.pendingBytes();
     }
