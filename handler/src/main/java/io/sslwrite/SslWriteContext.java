@@ -129,11 +129,7 @@ public final class SslWriteContext {
         return b;
     }
 
-    /**
-     * A client; it trusts the JDK's default trust store unless told otherwise.
-     *
-     * @return a builder for the client's context
-     */
+    /** {@return a builder for a client; it trusts the JDK's default trust store unless told otherwise} */
     public static Builder forClient() {
         return new Builder(true);
     }

@@ -141,11 +141,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     // ---------------------------------------------------------------------------------------------
     // Public API (DESIGN §3)
 
-    /**
-     * Succeeds when the initial handshake completes; fails with its cause.
-     *
-     * @return the handshake's future, of this handler's channel
-     */
+    /** {@return a future that succeeds when the initial handshake completes, and fails with its cause} */
     public Future<Channel> handshakeFuture() {
         return handshakePromise();
     }
@@ -160,11 +156,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         return sslClosePromise();
     }
 
-    /**
-     * The negotiated parameters, or null before the handshake completes.
-     *
-     * @return the session, or null
-     */
+    /** {@return the negotiated parameters, or null before the handshake completes} */
     public SslWriteSession session() {
         return session;
     }
@@ -193,11 +185,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         return options.isKnown(option) ? options.get(option) : null;
     }
 
-    /**
-     * Plaintext bytes queued and not yet encrypted.
-     *
-     * @return the number of bytes
-     */
+    /** {@return the plaintext bytes queued and not yet encrypted} */
     public long pendingOutboundBytes() {
         return queue.pendingBytes();
     }
