@@ -33,7 +33,8 @@ import java.util.Vector;
  * protocol subclass (DESIGN §4.6): bctls consults the protocol object, not this peer.
  */
 @SuppressWarnings("rawtypes") // bctls's TlsClient/TlsServer API takes and returns raw Vector and Hashtable
-final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls12GroupSource {
+final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls12GroupSource,
+        SslWriteSession.ServerNameSource {
 
     private final SslWriteContext config;
     private final String peerHost;
@@ -100,6 +101,12 @@ final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls1
     @Override
     protected Vector getProtocolNames() {
         return config.alpnProtocolNames();
+    }
+
+    @Override
+    public String serverName() {
+        Vector<?> names = getSNIServerNames();
+        return names == null ? null : new String(((ServerName) names.get(0)).getNameData(), StandardCharsets.US_ASCII);
     }
 
     /** RFC 6066 §3: a host name, never an IP literal, without a trailing dot, in its A-label form. */

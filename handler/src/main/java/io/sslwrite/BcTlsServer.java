@@ -30,7 +30,8 @@ import java.util.Vector;
  * certificate. Renegotiation is the handler's protocol subclass's business (DESIGN §4.6).
  */
 @SuppressWarnings("rawtypes") // bctls's TlsClient/TlsServer API takes and returns raw Vector and Hashtable
-final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls12GroupSource {
+final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls12GroupSource,
+        SslWriteSession.ServerNameSource {
 
     /**
      * certificate_authorities lists are capped: with a large trust store (the JDK's holds ~150 CAs) the
@@ -61,6 +62,16 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     }
 
     @Override
+    public String serverName() {
+        return sniHostName;
+    }
+
+    /** The certificate for the client's SNI name, or the default one (DESIGN §3.1). */
+    private KeyCredentials credentials() {
+        return config.serverCertificates().select(sniHostName);
+    }
+
+    @Override
     public void processClientExtensions(Hashtable clientExtensions) throws IOException {
         super.processClientExtensions(clientExtensions);
         Vector<?> names = clientExtensions == null ? null : TlsExtensionsUtils.getServerNameExtensionClient(clientExtensions);
@@ -73,6 +84,8 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
                 }
             }
         }
+        // The suites were chosen at init() for the default certificate; the named one may have another key type.
+        cipherSuites = getSupportedCipherSuites();
     }
 
     @Override
@@ -86,7 +99,7 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
      */
     @Override
     protected int[] getSupportedCipherSuites() {
-        String keyType = config.credentials().keyType();
+        String keyType = credentials().keyType();
         int[] all = TlsUtils.getSupportedCipherSuites(getCrypto(), config.cipherSuiteCodes());
         int n = 0;
         int[] usable = new int[all.length];
@@ -156,7 +169,7 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     @Override
     public TlsCredentials getCredentials() throws IOException {
         boolean tls13 = TlsUtils.isTLSv13(context);
-        return config.credentials().signer(context, (JcaTlsCrypto) getCrypto(),
+        return credentials().signer(context, (JcaTlsCrypto) getCrypto(),
                 context.getSecurityParametersHandshake().getClientSigAlgs(), tls13, TlsUtils.EMPTY_BYTES);
     }
 

@@ -57,6 +57,8 @@ public final class SslWriteContext {
 
     private final boolean client;
     private final KeyCredentials credentials;
+    /** A server's certificates by SNI name; null for a client. */
+    private final ServerCertificates serverCertificates;
     private final PeerTrust trust;
     private final ProtocolVersion[] protocolVersions;
     private final int[] cipherSuiteCodes;
@@ -70,6 +72,7 @@ public final class SslWriteContext {
                             int[] suites, int[] groups, JcaTlsCrypto crypto) {
         this.client = b.client;
         this.credentials = credentials;
+        this.serverCertificates = b.client ? null : new ServerCertificates(credentials, b.serverNames);
         this.trust = trust;
         this.protocolVersions = versions;
         this.cipherSuiteCodes = suites;
@@ -149,6 +152,9 @@ public final class SslWriteContext {
     /** Null for a client without a certificate. */
     KeyCredentials credentials() { return credentials; }
 
+    /** A server's certificates by SNI host name (DESIGN §3.1); null for a client. */
+    ServerCertificates serverCertificates() { return serverCertificates; }
+
     /** Null for a server with {@link ClientAuth#NONE}. */
     PeerTrust trust() { return trust; }
 
@@ -209,6 +215,8 @@ public final class SslWriteContext {
         private TrustManagerFactory trustManagerFactory;
         private PrivateKey key;
         private X509Certificate[] keyCertChain;
+        /** SNI name (normalised) to its certificate, in the order given. */
+        private final Map<String, KeyCredentials> serverNames = new LinkedHashMap<>();
         private final Map<ChannelOption<?>, Object> options = new LinkedHashMap<>();
 
         private Builder(boolean client) {
@@ -313,6 +321,42 @@ public final class SslWriteContext {
         }
 
         /**
+         * Server: presents this certificate chain (leaf first) and unencrypted key, from PEM files, to clients
+         * whose SNI host name is {@code name}: an exact name ("api.example.com") or a wildcard for one label
+         * ("*.example.com"). Clients that send no name or another one get the default certificate, the one
+         * given to {@code forServer}. An exact name wins over a wildcard; naming a name again replaces it.
+         *
+         * @throws IllegalArgumentException for a malformed name or an unreadable PEM file
+         */
+        public Builder serverName(String name, File certChainPem, File keyPem) {
+            Objects.requireNonNull(certChainPem, "certChainPem");
+            Objects.requireNonNull(keyPem, "keyPem");
+            return serverName(name, PemReader.readPrivateKey(keyPem, null), PemReader.readCertificates(certChainPem));
+        }
+
+        /** As {@link #serverName(String, File, File)}. */
+        public Builder serverName(String name, Path certChainPem, Path keyPem) {
+            return serverName(name, requireNonNull(certChainPem, "certChainPem").toFile(),
+                    requireNonNull(keyPem, "keyPem").toFile());
+        }
+
+        /** As {@link #serverName(String, File, File)}, with the key and its chain, leaf first. */
+        public Builder serverName(String name, PrivateKey key, X509Certificate... certChain) {
+            String normalised = ServerCertificates.normalise(name);
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(certChain, "certChain");
+            if (certChain.length == 0) {
+                throw new IllegalArgumentException("serverName(\"" + name + "\"): empty certificate chain"
+                        + " (expected the leaf first)");
+            }
+            for (X509Certificate c : certChain) {
+                Objects.requireNonNull(c, "certChain contains null");
+            }
+            serverNames.put(normalised, new KeyCredentials(key, certChain));
+            return this;
+        }
+
+        /**
          * Sets an {@link SslWriteOption} for every handler of the context.
          *
          * @throws IllegalArgumentException for an option that is not an {@link SslWriteOption} or a value
@@ -346,6 +390,14 @@ public final class SslWriteContext {
             }
             if (!client && credentials != null) {
                 checkServerSuites(credentials, versions, suites);
+            }
+            if (client && !serverNames.isEmpty()) {
+                throw new SSLException("serverName() chooses a server's certificate by SNI; a client sends the"
+                        + " name given to newHandler(alloc, host, port)");
+            }
+            for (KeyCredentials named : serverNames.values()) {
+                checkCredentials(named);
+                checkServerSuites(named, versions, suites);
             }
 
             PeerTrust trust = null;
