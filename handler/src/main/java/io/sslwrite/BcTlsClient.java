@@ -16,6 +16,7 @@ import org.bouncycastle.tls.TlsECDHEKeyExchange;
 import org.bouncycastle.tls.TlsKeyExchange;
 import org.bouncycastle.tls.TlsKeyExchangeFactory;
 import org.bouncycastle.tls.TlsServerCertificate;
+import org.bouncycastle.tls.TlsSession;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
@@ -38,14 +39,17 @@ final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls1
 
     private final SslWriteContext config;
     private final String peerHost;
+    /** "host:port" for the session cache; null without a host name, and then nothing is resumed. */
+    private final String sessionKey;
     private final PeerListener listener;
     /** The curve of a TLS 1.2 ECDHE exchange; bctls records a group only for TLS 1.3. */
     private int tls12Group = -1;
 
-    BcTlsClient(SslWriteContext config, String peerHost, PeerListener listener) {
+    BcTlsClient(SslWriteContext config, String peerHost, int peerPort, PeerListener listener) {
         super(config.crypto());
         this.config = config;
         this.peerHost = peerHost;
+        this.sessionKey = peerHost == null ? null : peerHost.toLowerCase(Locale.ROOT) + ":" + peerPort;
         this.listener = listener;
     }
 
@@ -192,9 +196,26 @@ final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls1
         return false;
     }
 
+    /**
+     * The cached TLS 1.2 session for this host and port, offered in the ClientHello (bctls offers it only with
+     * TLS 1.2 enabled, and drops it if the server picks TLS 1.3).
+     */
+    @Override
+    public TlsSession getSessionToResume() {
+        SessionCache<Object> cache = config.sessionCache();
+        return cache == null || sessionKey == null ? null : cache.get(sessionKey, null);
+    }
+
     @Override
     public void notifyHandshakeComplete() throws IOException {
         super.notifyHandshakeComplete();
+        SessionCache<Object> cache = config.sessionCache();
+        if (cache != null && sessionKey != null && !context.getSecurityParametersConnection().isResumedSession()) {
+            TlsSession session = context.getResumableSession();
+            if (session != null && session.getSessionID().length > 0 && !TlsUtils.isTLSv13(context)) {
+                cache.put(sessionKey, session, null);
+            }
+        }
         listener.handshakeComplete();
     }
 

@@ -14,10 +14,12 @@ import org.bouncycastle.tls.ServerName;
 import org.bouncycastle.tls.TlsCredentials;
 import org.bouncycastle.tls.TlsExtensionsUtils;
 import org.bouncycastle.tls.TlsFatalAlert;
+import org.bouncycastle.tls.TlsSession;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.util.Hashtable;
@@ -221,9 +223,29 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
         return false;
     }
 
+    /** A session ID from the cache, for the same SNI name (RFC 6066 §3); null for a full handshake. */
+    @Override
+    public TlsSession getSessionToResume(byte[] sessionID) {
+        SessionCache<Object> cache = config.sessionCache();
+        return cache == null || sessionID.length == 0 ? null : cache.get(ByteBuffer.wrap(sessionID.clone()), sniHostName);
+    }
+
+    /** RFC 5246 §7.4.1.3: an ID for a new TLS 1.2 session, so that the client may resume it; none when off. */
+    @Override
+    public byte[] getNewSessionID() {
+        return config.sessionCache() == null ? null : context.getNonceGenerator().generateNonce(32);
+    }
+
     @Override
     public void notifyHandshakeComplete() throws IOException {
         super.notifyHandshakeComplete();
+        SessionCache<Object> cache = config.sessionCache();
+        if (cache != null && !context.getSecurityParametersConnection().isResumedSession()) {
+            TlsSession session = context.getResumableSession();
+            if (session != null && session.getSessionID().length > 0) {
+                cache.put(ByteBuffer.wrap(session.getSessionID()), session, sniHostName);
+            }
+        }
         listener.handshakeComplete();
     }
 

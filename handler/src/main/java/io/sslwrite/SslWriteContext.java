@@ -19,6 +19,7 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -51,6 +52,9 @@ import java.util.Vector;
  */
 public final class SslWriteContext {
 
+    private static final int DEFAULT_SESSION_CACHE_SIZE = 20_000;
+    private static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofMinutes(5);
+
     private static final List<String> VALID_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
     /** Names of the protocols RFC 8996 retired; refused with a reason rather than as unknown. */
     private static final List<String> RETIRED_PROTOCOLS = List.of("TLSv1.1", "TLSv1", "SSLv3", "SSLv2", "SSLv2Hello");
@@ -67,6 +71,8 @@ public final class SslWriteContext {
     private final ClientAuth clientAuth;
     private final Map<ChannelOption<?>, Object> options;
     private final JcaTlsCrypto crypto;
+    /** TLS 1.2 sessions to resume, by session ID (server) or host:port (client); null when off. */
+    private final SessionCache<Object> sessionCache;
 
     private SslWriteContext(Builder b, KeyCredentials credentials, PeerTrust trust, ProtocolVersion[] versions,
                             int[] suites, int[] groups, JcaTlsCrypto crypto) {
@@ -81,6 +87,7 @@ public final class SslWriteContext {
         this.clientAuth = b.clientAuth;
         this.options = Collections.unmodifiableMap(new LinkedHashMap<>(b.options));
         this.crypto = crypto;
+        this.sessionCache = b.sessionCacheSize == 0 ? null : new SessionCache<>(b.sessionCacheSize, b.sessionTimeout);
     }
 
     /** A server with the certificate chain (leaf first) and unencrypted private key of two PEM files. */
@@ -132,7 +139,7 @@ public final class SslWriteContext {
      */
     TlsPeer newPeer(String peerHost, int peerPort, PeerListener listener) {
         Objects.requireNonNull(listener, "listener");
-        return client ? new BcTlsClient(this, peerHost, listener) : new BcTlsServer(this, listener);
+        return client ? new BcTlsClient(this, peerHost, peerPort, listener) : new BcTlsServer(this, listener);
     }
 
     /** The option values set with {@link Builder#option}; the handler applies its defaults for the rest. */
@@ -151,6 +158,9 @@ public final class SslWriteContext {
 
     /** Null for a client without a certificate. */
     KeyCredentials credentials() { return credentials; }
+
+    /** Sessions to resume (DESIGN §3.1), or null with {@code sessionCacheSize(0)}. */
+    SessionCache<Object> sessionCache() { return sessionCache; }
 
     /** A server's certificates by SNI host name (DESIGN §3.1); null for a client. */
     ServerCertificates serverCertificates() { return serverCertificates; }
@@ -217,6 +227,8 @@ public final class SslWriteContext {
         private X509Certificate[] keyCertChain;
         /** SNI name (normalised) to its certificate, in the order given. */
         private final Map<String, KeyCredentials> serverNames = new LinkedHashMap<>();
+        private int sessionCacheSize = DEFAULT_SESSION_CACHE_SIZE;
+        private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
         private final Map<ChannelOption<?>, Object> options = new LinkedHashMap<>();
 
         private Builder(boolean client) {
@@ -353,6 +365,40 @@ public final class SslWriteContext {
                 Objects.requireNonNull(c, "certChain contains null");
             }
             serverNames.put(normalised, new KeyCredentials(key, certChain));
+            return this;
+        }
+
+        /**
+         * How many TLS 1.2 sessions to keep for resumption (RFC 5246 §7.3, by session ID): a server keeps
+         * that many, least recently used evicted first; a client keeps one per host and port it dialled with
+         * {@code newHandler(alloc, host, port)}, for that many. 0 turns resumption off. Default 20,000.
+         * TLS 1.3 connections are never resumed: bctls 1.84's server sends no NewSessionTicket.
+         *
+         * @throws IllegalArgumentException for a negative size
+         */
+        public Builder sessionCacheSize(int size) {
+            if (size < 0) {
+                throw new IllegalArgumentException("sessionCacheSize: " + size + " (expected: >= 0; 0 turns"
+                        + " session resumption off)");
+            }
+            this.sessionCacheSize = size;
+            return this;
+        }
+
+        /**
+         * How long after its full handshake a session may be resumed. Default 5 minutes, OpenSSL's: the
+         * session's master secret stays in memory that long, and a resumed connection has no forward secrecy
+         * from it.
+         *
+         * @throws IllegalArgumentException for a zero or negative duration
+         */
+        public Builder sessionTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("sessionTimeout: " + timeout + " (expected: > 0; use"
+                        + " sessionCacheSize(0) to turn session resumption off)");
+            }
+            this.sessionTimeout = timeout;
             return this;
         }
 

@@ -8,12 +8,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -106,23 +102,5 @@ class ServerNameInteropTest extends AbstractInteropTest {
         } else {
             assertEquals(serverName, accepted.handler().session().serverName());
         }
-    }
-
-    /** Runs an s_client with its stdin closed (it closes the connection and exits); its stdout and stderr. */
-    String runToExit(List<String> command) {
-        PeerProcess process = start(command.toArray(String[]::new));
-        try {
-            process.stdin().close();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        String stdout = await(CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(process.stdout().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }), "output of " + process.command);
-        return stdout + process.stderr();
     }
 }
