@@ -9,6 +9,7 @@ import org.bouncycastle.tls.TlsPeer;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.File;
@@ -111,6 +112,18 @@ public final class SslWriteContext {
     public static Builder forServer(PrivateKey key, X509Certificate... certChain) {
         Builder b = new Builder(false);
         b.keyManager(key, certChain);
+        return b;
+    }
+
+    /**
+     * A server with the key and chain of the alias {@code kmf}'s {@code X509KeyManager} chooses (EC first,
+     * then RSA): a PKCS#12 or JKS {@code KeyStore} loaded and given to {@code kmf.init(keyStore, password)}.
+     *
+     * @throws IllegalArgumentException if the factory is not initialised or holds no usable key, saying so
+     */
+    public static Builder forServer(KeyManagerFactory kmf) {
+        Builder b = new Builder(false);
+        b.keyManager(kmf);
         return b;
     }
 
@@ -330,6 +343,18 @@ public final class SslWriteContext {
             this.key = key;
             this.keyCertChain = certChain.clone();
             return this;
+        }
+
+        /**
+         * Our key and chain from the alias {@code kmf}'s {@code X509KeyManager} chooses (a server asks per key
+         * type, EC first; a client asks for EC or RSA), chosen once, here.
+         *
+         * @throws IllegalArgumentException if the factory is not initialised or holds no EC or RSA key with a
+         *         certificate chain; the message lists the key entries it has
+         */
+        public Builder keyManager(KeyManagerFactory kmf) {
+            KeyManagerCredentials chosen = KeyManagerCredentials.of(kmf, !client);
+            return keyManager(chosen.key(), chosen.chain());
         }
 
         /**
