@@ -209,6 +209,9 @@ final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls1
     @Override
     public void notifyHandshakeComplete() throws IOException {
         super.notifyHandshakeComplete();
+        if (config.keyLog() != null) {
+            config.keyLog().log(context);
+        }
         SessionCache<Object> cache = config.sessionCache();
         if (cache != null && sessionKey != null && !context.getSecurityParametersConnection().isResumedSession()) {
             TlsSession session = context.getResumableSession();

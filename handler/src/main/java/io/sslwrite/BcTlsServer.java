@@ -239,6 +239,9 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     @Override
     public void notifyHandshakeComplete() throws IOException {
         super.notifyHandshakeComplete();
+        if (config.keyLog() != null) {
+            config.keyLog().log(context);
+        }
         SessionCache<Object> cache = config.sessionCache();
         if (cache != null && !context.getSecurityParametersConnection().isResumedSession()) {
             TlsSession session = context.getResumableSession();

@@ -74,9 +74,12 @@ public final class SslWriteContext {
     private final JcaTlsCrypto crypto;
     /** TLS 1.2 sessions to resume, by session ID (server) or host:port (client); null when off. */
     private final SessionCache<Object> sessionCache;
+    /** Null unless {@code keyLog(Path)} was set. */
+    private final KeyLogWriter keyLog;
 
     private SslWriteContext(Builder b, KeyCredentials credentials, PeerTrust trust, ProtocolVersion[] versions,
-                            int[] suites, int[] groups, JcaTlsCrypto crypto) {
+                            int[] suites, int[] groups, JcaTlsCrypto crypto, KeyLogWriter keyLog) {
+        this.keyLog = keyLog;
         this.client = b.client;
         this.credentials = credentials;
         this.serverCertificates = b.client ? null : new ServerCertificates(credentials, b.serverNames);
@@ -172,6 +175,9 @@ public final class SslWriteContext {
     /** Null for a client without a certificate. */
     KeyCredentials credentials() { return credentials; }
 
+    /** The key log (DESIGN §3.1), or null when off. */
+    KeyLogWriter keyLog() { return keyLog; }
+
     /** Sessions to resume (DESIGN §3.1), or null with {@code sessionCacheSize(0)}. */
     SessionCache<Object> sessionCache() { return sessionCache; }
 
@@ -242,6 +248,7 @@ public final class SslWriteContext {
         private final Map<String, KeyCredentials> serverNames = new LinkedHashMap<>();
         private int sessionCacheSize = DEFAULT_SESSION_CACHE_SIZE;
         private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
+        private Path keyLogFile;
         private final Map<ChannelOption<?>, Object> options = new LinkedHashMap<>();
 
         private Builder(boolean client) {
@@ -428,6 +435,17 @@ public final class SslWriteContext {
         }
 
         /**
+         * Appends every handshake's secrets to {@code file} in the NSS key log format Wireshark reads
+         * ({@code CLIENT_RANDOM} lines for TLS 1.2, the four {@code *_TRAFFIC_SECRET*} lines for TLS 1.3), to
+         * decrypt captured traffic while debugging. Off by default; {@link #build()} logs a warning when it is
+         * on, and fails if the file cannot be appended to. Null turns it off.
+         */
+        public Builder keyLog(Path file) {
+            this.keyLogFile = file;
+            return this;
+        }
+
+        /**
          * Sets an {@link SslWriteOption} for every handler of the context.
          *
          * @throws IllegalArgumentException for an option that is not an {@link SslWriteOption} or a value
@@ -488,7 +506,8 @@ public final class SslWriteContext {
 
             JcaTlsCrypto crypto = CryptoFactory.newCrypto();
             checkCryptoSupport(crypto, suites, groups);
-            return new SslWriteContext(this, credentials, trust, versions, suites, groups, crypto);
+            KeyLogWriter keyLogWriter = keyLogFile == null ? null : KeyLogWriter.open(keyLogFile);
+            return new SslWriteContext(this, credentials, trust, versions, suites, groups, crypto, keyLogWriter);
         }
 
         private ProtocolVersion[] parseProtocols() throws SSLException {
