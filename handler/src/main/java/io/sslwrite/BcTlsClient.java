@@ -198,27 +198,20 @@ final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls1
 
     /**
      * The cached TLS 1.2 session for this host and port, offered in the ClientHello (bctls offers it only with
-     * TLS 1.2 enabled, and drops it if the server picks TLS 1.3).
+     * TLS 1.2 enabled, and drops it if the server picks TLS 1.3); none in a renegotiation, which is a full
+     * handshake as OpenSSL's client makes on a HelloRequest.
      */
     @Override
     public TlsSession getSessionToResume() {
         SessionCache<Object> cache = config.sessionCache();
-        return cache == null || sessionKey == null ? null : cache.get(sessionKey, null);
+        return cache == null || sessionKey == null || HandshakeRecords.isRenegotiation(context) ? null
+                : cache.get(sessionKey, null);
     }
 
     @Override
     public void notifyHandshakeComplete() throws IOException {
         super.notifyHandshakeComplete();
-        if (config.keyLog() != null) {
-            config.keyLog().log(context);
-        }
-        SessionCache<Object> cache = config.sessionCache();
-        if (cache != null && sessionKey != null && !context.getSecurityParametersConnection().isResumedSession()) {
-            TlsSession session = context.getResumableSession();
-            if (session != null && session.getSessionID().length > 0 && !TlsUtils.isTLSv13(context)) {
-                cache.put(sessionKey, session, null);
-            }
-        }
+        HandshakeRecords.completed(config, context, sessionKey, null);
         listener.handshakeComplete();
     }
 

@@ -19,7 +19,6 @@ import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.util.Hashtable;
@@ -223,11 +222,15 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
         return false;
     }
 
-    /** A session ID from the cache, for the same SNI name (RFC 6066 §3); null for a full handshake. */
+    /**
+     * A session ID from the cache, for the same SNI name (RFC 6066 §3); null for a full handshake, which a
+     * renegotiation always is (as OpenSSL's SSL_renegotiate: a renegotiation is for new keys or credentials).
+     */
     @Override
     public TlsSession getSessionToResume(byte[] sessionID) {
         SessionCache<Object> cache = config.sessionCache();
-        return cache == null || sessionID.length == 0 ? null : cache.get(ByteBuffer.wrap(sessionID.clone()), sniHostName);
+        return cache == null || sessionID.length == 0 || HandshakeRecords.isRenegotiation(context) ? null
+                : cache.get(HandshakeRecords.serverKey(sessionID), sniHostName);
     }
 
     /** RFC 5246 §7.4.1.3: an ID for a new TLS 1.2 session, so that the client may resume it; none when off. */
@@ -239,16 +242,7 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     @Override
     public void notifyHandshakeComplete() throws IOException {
         super.notifyHandshakeComplete();
-        if (config.keyLog() != null) {
-            config.keyLog().log(context);
-        }
-        SessionCache<Object> cache = config.sessionCache();
-        if (cache != null && !context.getSecurityParametersConnection().isResumedSession()) {
-            TlsSession session = context.getResumableSession();
-            if (session != null && session.getSessionID().length > 0) {
-                cache.put(ByteBuffer.wrap(session.getSessionID()), session, sniHostName);
-            }
-        }
+        HandshakeRecords.completed(config, context, null, sniHostName);
         listener.handshakeComplete();
     }
 
