@@ -1,9 +1,6 @@
 package io.sslwrite;
 
 import java.net.IDN;
-import java.util.Collection;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -26,25 +23,6 @@ final class ServerCertificates {
     ServerCertificates(KeyCredentials defaultCredentials, Map<String, KeyCredentials> byName) {
         this.defaultCredentials = Objects.requireNonNull(defaultCredentials, "defaultCredentials");
         this.byName = Map.copyOf(byName);
-    }
-
-    /** A server with one certificate for every name. */
-    static ServerCertificates single(KeyCredentials credentials) {
-        return new ServerCertificates(credentials, Map.of());
-    }
-
-    KeyCredentials defaultCredentials() {
-        return defaultCredentials;
-    }
-
-    /** Every certificate, the default first, each once. */
-    Collection<KeyCredentials> all() {
-        Map<KeyCredentials, Boolean> seen = new LinkedHashMap<>();
-        seen.put(defaultCredentials, true);
-        for (KeyCredentials c : byName.values()) {
-            seen.put(c, true);
-        }
-        return List.copyOf(seen.keySet());
     }
 
     /**

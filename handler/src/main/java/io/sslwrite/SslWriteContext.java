@@ -79,7 +79,6 @@ public final class SslWriteContext {
 
     private SslWriteContext(Builder b, KeyCredentials credentials, PeerTrust trust, ProtocolVersion[] versions,
                             int[] suites, int[] groups, JcaTlsCrypto crypto, KeyLogWriter keyLog) {
-        this.keyLog = keyLog;
         this.client = b.client;
         this.credentials = credentials;
         this.serverCertificates = b.client ? null : new ServerCertificates(credentials, b.serverNames);
@@ -92,6 +91,7 @@ public final class SslWriteContext {
         this.options = Collections.unmodifiableMap(new LinkedHashMap<>(b.options));
         this.crypto = crypto;
         this.sessionCache = b.sessionCacheSize == 0 ? null : new SessionCache<>(b.sessionCacheSize, b.sessionTimeout);
+        this.keyLog = keyLog;
     }
 
     /** A server with the certificate chain (leaf first) and unencrypted private key of two PEM files. */
