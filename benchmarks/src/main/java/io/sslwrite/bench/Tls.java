@@ -162,7 +162,10 @@ final class Tls {
                                     .secureRandom(new SecureRandom());
                             break;
                         default:
-                            b.sslProvider(SslProvider.OPENSSL).option(OpenSslContextOption.GROUPS, new String[] {group});
+                            // TLS 1.2 (RFC 8422 §5.1): BoringSSL signs with an ECDSA certificate only on a
+                            // curve the client lists, so P-256 joins the list; ECDHE still takes the first.
+                            b.sslProvider(SslProvider.OPENSSL).option(OpenSslContextOption.GROUPS,
+                                    protocol.equals("TLSv1.2") ? new String[] {group, "P-256"} : new String[] {group});
                             break;
                     }
                 }
