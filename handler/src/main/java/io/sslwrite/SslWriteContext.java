@@ -9,6 +9,7 @@ import org.bouncycastle.tls.TlsPeer;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.File;
@@ -19,6 +20,7 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -51,12 +53,17 @@ import java.util.Vector;
  */
 public final class SslWriteContext {
 
+    private static final int DEFAULT_SESSION_CACHE_SIZE = 20_000;
+    private static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofMinutes(5);
+
     private static final List<String> VALID_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
     /** Names of the protocols RFC 8996 retired; refused with a reason rather than as unknown. */
     private static final List<String> RETIRED_PROTOCOLS = List.of("TLSv1.1", "TLSv1", "SSLv3", "SSLv2", "SSLv2Hello");
 
     private final boolean client;
     private final KeyCredentials credentials;
+    /** A server's certificates by SNI name; null for a client. */
+    private final ServerCertificates serverCertificates;
     private final PeerTrust trust;
     private final ProtocolVersion[] protocolVersions;
     private final int[] cipherSuiteCodes;
@@ -65,11 +72,16 @@ public final class SslWriteContext {
     private final ClientAuth clientAuth;
     private final Map<ChannelOption<?>, Object> options;
     private final JcaTlsCrypto crypto;
+    /** TLS 1.2 sessions to resume, by session ID (server) or host:port (client); null when off. */
+    private final SessionCache<Object> sessionCache;
+    /** Null unless {@code keyLog(Path)} was set. */
+    private final KeyLogWriter keyLog;
 
     private SslWriteContext(Builder b, KeyCredentials credentials, PeerTrust trust, ProtocolVersion[] versions,
-                            int[] suites, int[] groups, JcaTlsCrypto crypto) {
+                            int[] suites, int[] groups, JcaTlsCrypto crypto, KeyLogWriter keyLog) {
         this.client = b.client;
         this.credentials = credentials;
+        this.serverCertificates = b.client ? null : new ServerCertificates(credentials, b.serverNames);
         this.trust = trust;
         this.protocolVersions = versions;
         this.cipherSuiteCodes = suites;
@@ -78,6 +90,8 @@ public final class SslWriteContext {
         this.clientAuth = b.clientAuth;
         this.options = Collections.unmodifiableMap(new LinkedHashMap<>(b.options));
         this.crypto = crypto;
+        this.sessionCache = b.sessionCacheSize == 0 ? null : new SessionCache<>(b.sessionCacheSize, b.sessionTimeout);
+        this.keyLog = keyLog;
     }
 
     /**
@@ -129,6 +143,20 @@ public final class SslWriteContext {
         return b;
     }
 
+    /**
+     * A server with the key and chain of the alias {@code kmf}'s {@code X509KeyManager} chooses (EC first,
+     * then RSA): a PKCS#12 or JKS {@code KeyStore} loaded and given to {@code kmf.init(keyStore, password)}.
+     *
+     * @param kmf an initialised key manager factory
+     * @return a builder for the server's context
+     * @throws IllegalArgumentException if the factory is not initialised or holds no usable key, saying so
+     */
+    public static Builder forServer(KeyManagerFactory kmf) {
+        Builder b = new Builder(false);
+        b.keyManager(kmf);
+        return b;
+    }
+
     /** {@return a builder for a client; it trusts the JDK's default trust store unless told otherwise} */
     public static Builder forClient() {
         return new Builder(true);
@@ -166,7 +194,7 @@ public final class SslWriteContext {
      */
     TlsPeer newPeer(String peerHost, int peerPort, PeerListener listener) {
         Objects.requireNonNull(listener, "listener");
-        return client ? new BcTlsClient(this, peerHost, listener) : new BcTlsServer(this, listener);
+        return client ? new BcTlsClient(this, peerHost, peerPort, listener) : new BcTlsServer(this, listener);
     }
 
     /** The option values set with {@link Builder#option}; the handler applies its defaults for the rest. */
@@ -185,6 +213,15 @@ public final class SslWriteContext {
 
     /** Null for a client without a certificate. */
     KeyCredentials credentials() { return credentials; }
+
+    /** The key log (DESIGN §3.1), or null when off. */
+    KeyLogWriter keyLog() { return keyLog; }
+
+    /** Sessions to resume (DESIGN §3.1), or null with {@code sessionCacheSize(0)}. */
+    SessionCache<Object> sessionCache() { return sessionCache; }
+
+    /** A server's certificates by SNI host name (DESIGN §3.1); null for a client. */
+    ServerCertificates serverCertificates() { return serverCertificates; }
 
     /** Null for a server with {@link ClientAuth#NONE}. */
     PeerTrust trust() { return trust; }
@@ -246,6 +283,11 @@ public final class SslWriteContext {
         private TrustManagerFactory trustManagerFactory;
         private PrivateKey key;
         private X509Certificate[] keyCertChain;
+        /** SNI name (normalised) to its certificate, in the order given. */
+        private final Map<String, KeyCredentials> serverNames = new LinkedHashMap<>();
+        private int sessionCacheSize = DEFAULT_SESSION_CACHE_SIZE;
+        private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
+        private Path keyLogFile;
         private final Map<ChannelOption<?>, Object> options = new LinkedHashMap<>();
 
         private Builder(boolean client) {
@@ -420,6 +462,126 @@ public final class SslWriteContext {
         }
 
         /**
+         * Our key and chain from the alias {@code kmf}'s {@code X509KeyManager} chooses (a server asks per key
+         * type, EC first; a client asks for EC or RSA), chosen once, here.
+         *
+         * @param kmf an initialised key manager factory
+         * @return this builder
+         * @throws IllegalArgumentException if the factory is not initialised or holds no EC or RSA key with a
+         *         certificate chain; the message lists the key entries it has
+         */
+        public Builder keyManager(KeyManagerFactory kmf) {
+            KeyManagerCredentials chosen = KeyManagerCredentials.of(kmf, !client);
+            return keyManager(chosen.key(), chosen.chain());
+        }
+
+        /**
+         * Server: presents this certificate chain (leaf first) and unencrypted key, from PEM files, to clients
+         * whose SNI host name is {@code name}: an exact name ("api.example.com") or a wildcard for one label
+         * ("*.example.com"). Clients that send no name or another one get the default certificate, the one
+         * given to {@code forServer}. An exact name wins over a wildcard; naming a name again replaces it.
+         *
+         * @param name the host name, or a one-label wildcard
+         * @param certChainPem the certificate chain for that name, leaf first
+         * @param keyPem its unencrypted private key
+         * @return this builder
+         * @throws IllegalArgumentException for a malformed name or an unreadable PEM file
+         */
+        public Builder serverName(String name, File certChainPem, File keyPem) {
+            Objects.requireNonNull(certChainPem, "certChainPem");
+            Objects.requireNonNull(keyPem, "keyPem");
+            return serverName(name, PemReader.readPrivateKey(keyPem, null), PemReader.readCertificates(certChainPem));
+        }
+
+        /**
+         * As {@link #serverName(String, File, File)}.
+         *
+         * @param name the host name, or a one-label wildcard
+         * @param certChainPem the certificate chain for that name, leaf first
+         * @param keyPem its unencrypted private key
+         * @return this builder
+         */
+        public Builder serverName(String name, Path certChainPem, Path keyPem) {
+            return serverName(name, requireNonNull(certChainPem, "certChainPem").toFile(),
+                    requireNonNull(keyPem, "keyPem").toFile());
+        }
+
+        /**
+         * As {@link #serverName(String, File, File)}, with the key and its chain, leaf first.
+         *
+         * @param name the host name, or a one-label wildcard
+         * @param key the private key for that name
+         * @param certChain its certificate chain, leaf first
+         * @return this builder
+         */
+        public Builder serverName(String name, PrivateKey key, X509Certificate... certChain) {
+            String normalised = ServerCertificates.normalise(name);
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(certChain, "certChain");
+            if (certChain.length == 0) {
+                throw new IllegalArgumentException("serverName(\"" + name + "\"): empty certificate chain"
+                        + " (expected the leaf first)");
+            }
+            for (X509Certificate c : certChain) {
+                Objects.requireNonNull(c, "certChain contains null");
+            }
+            serverNames.put(normalised, new KeyCredentials(key, certChain));
+            return this;
+        }
+
+        /**
+         * How many TLS 1.2 sessions to keep for resumption (RFC 5246 §7.3, by session ID): a server keeps
+         * that many, least recently used evicted first; a client keeps one per host and port it dialled with
+         * {@code newHandler(alloc, host, port)}, for that many. 0 turns resumption off. Default 20,000.
+         * TLS 1.3 connections are never resumed: bctls 1.84's server sends no NewSessionTicket.
+         *
+         * @param size the most sessions kept; 0 turns resumption off
+         * @return this builder
+         * @throws IllegalArgumentException for a negative size
+         */
+        public Builder sessionCacheSize(int size) {
+            if (size < 0) {
+                throw new IllegalArgumentException("sessionCacheSize: " + size + " (expected: >= 0; 0 turns"
+                        + " session resumption off)");
+            }
+            this.sessionCacheSize = size;
+            return this;
+        }
+
+        /**
+         * How long after its full handshake a session may be resumed. Default 5 minutes, OpenSSL's: the
+         * session's master secret stays in memory that long, and a resumed connection has no forward secrecy
+         * from it.
+         *
+         * @param timeout how long a session may be resumed after its full handshake
+         * @return this builder
+         * @throws IllegalArgumentException for a zero or negative duration
+         */
+        public Builder sessionTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("sessionTimeout: " + timeout + " (expected: > 0; use"
+                        + " sessionCacheSize(0) to turn session resumption off)");
+            }
+            this.sessionTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Appends every handshake's secrets to {@code file} in the NSS key log format Wireshark reads
+         * ({@code CLIENT_RANDOM} lines for TLS 1.2, the four {@code *_TRAFFIC_SECRET*} lines for TLS 1.3), to
+         * decrypt captured traffic while debugging. Off by default; {@link #build()} logs a warning when it is
+         * on, and fails if the file cannot be appended to. Null turns it off.
+         *
+         * @param file the key log to append to, or null
+         * @return this builder
+         */
+        public Builder keyLog(Path file) {
+            this.keyLogFile = file;
+            return this;
+        }
+
+        /**
          * Sets an {@link SslWriteOption} for every handler of the context.
          *
          * @param <T> the option's value type
@@ -459,6 +621,14 @@ public final class SslWriteContext {
             if (!client && credentials != null) {
                 checkServerSuites(credentials, versions, suites);
             }
+            if (client && !serverNames.isEmpty()) {
+                throw new SSLException("serverName() chooses a server's certificate by SNI; a client sends the"
+                        + " name given to newHandler(alloc, host, port)");
+            }
+            for (KeyCredentials named : serverNames.values()) {
+                checkCredentials(named);
+                checkServerSuites(named, versions, suites);
+            }
 
             PeerTrust trust = null;
             try {
@@ -477,7 +647,8 @@ public final class SslWriteContext {
 
             JcaTlsCrypto crypto = CryptoFactory.newCrypto();
             checkCryptoSupport(crypto, suites, groups);
-            return new SslWriteContext(this, credentials, trust, versions, suites, groups, crypto);
+            KeyLogWriter keyLogWriter = keyLogFile == null ? null : KeyLogWriter.open(keyLogFile);
+            return new SslWriteContext(this, credentials, trust, versions, suites, groups, crypto, keyLogWriter);
         }
 
         private ProtocolVersion[] parseProtocols() throws SSLException {

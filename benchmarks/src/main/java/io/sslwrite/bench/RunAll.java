@@ -140,7 +140,7 @@ public final class RunAll {
         }
         runTotal = (suites.contains(Suite.WRITE) ? runnable.size() * 2 * 2 * 2 : 0)
                 + (suites.contains(Suite.LOOPBACK) ? runnable.size() : 0)
-                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * 2 : 0)
+                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * 4 : 0)
                 + (suites.contains(Suite.SLOWREADER) ? runnable.size() : 0)
                 + (suites.contains(Suite.FILES) ? runnable.size() : 0)
                 + (suites.contains(Suite.TTFB) ? runnable.size() : 0);
@@ -148,7 +148,7 @@ public final class RunAll {
         long estimate = quick ? runTotal * 5L
                 : (suites.contains(Suite.WRITE) ? runnable.size() * 8L * (3 + WRITE_WARMUPS + 3) : 0)
                 + (suites.contains(Suite.LOOPBACK) ? runnable.size() * (3 + 6 + 9 + 3L) : 0)
-                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * 2L * (3 + HANDSHAKE_WARMUPS + 3) : 0)
+                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * 4L * (3 + HANDSHAKE_WARMUPS + 3) : 0)
                 + (suites.contains(Suite.SLOWREADER) ? runnable.size() * 15L : 0)
                 + (suites.contains(Suite.FILES) ? runnable.size() * 25L : 0)
                 + (suites.contains(Suite.TTFB) ? runnable.size() * 40L : 0);
@@ -175,6 +175,11 @@ public final class RunAll {
             for (String group : List.of(Tls.X25519, Tls.X25519MLKEM768)) {
                 for (Contestant c : runnable) {
                     handshake(group, c);
+                }
+            }
+            for (boolean resumed : new boolean[] {false, true}) {
+                for (Contestant c : runnable) {
+                    tls12Handshake(resumed, c);
                 }
             }
         }
@@ -231,6 +236,22 @@ public final class RunAll {
             return;
         }
         RunResult r = jmh(HandshakeBenchmark.class, "handshake", c, Map.of("group", group),
+                quick ? 0 : HANDSHAKE_WARMUPS, 1, quick ? 1 : 3, 1);
+        put("handshake", params, "handshakes/s", c, r == null ? "failed" : score(r, "%.0f"));
+        put("handshake", params, "alloc B/handshake", c, r == null ? "failed" : allocPerOp(r));
+    }
+
+    /** TLS 1.2 handshakes, full and resumed by session ID, beside the TLS 1.3 ones. */
+    private void tls12Handshake(boolean resumed, Contestant c) throws Exception {
+        String params = "TLS 1.2, x25519, " + (resumed ? "resumed" : "full");
+        String reason = Tls.knownUnsupported(c, Tls.X25519);
+        if (reason != null) {
+            skip("handshake " + params + ", " + c + ": " + reason);
+            put("handshake", params, "handshakes/s", c, "n/a");
+            put("handshake", params, "alloc B/handshake", c, "n/a");
+            return;
+        }
+        RunResult r = jmh(ResumedHandshakeBenchmark.class, "handshake", c, Map.of("resumed", String.valueOf(resumed)),
                 quick ? 0 : HANDSHAKE_WARMUPS, 1, quick ? 1 : 3, 1);
         put("handshake", params, "handshakes/s", c, r == null ? "failed" : score(r, "%.0f"));
         put("handshake", params, "alloc B/handshake", c, r == null ? "failed" : allocPerOp(r));

@@ -599,6 +599,27 @@ abstract class AbstractInteropTest {
         return false;
     }
 
+    /**
+     * Runs a command with its stdin closed (an {@code openssl s_client} then closes its connection and exits)
+     * and returns its stdout followed by its stderr.
+     */
+    String runToExit(List<String> command) {
+        PeerProcess process = start(command.toArray(String[]::new));
+        try {
+            process.stdin().close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String stdout = await(CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(process.stdout().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }), "output of " + process.command);
+        return stdout + process.stderr();
+    }
+
     /** Checks that {@code future} failed, and returns its cause. */
     static Throwable assertFailed(Future<?> future, String what) throws InterruptedException {
         await(future, what);
