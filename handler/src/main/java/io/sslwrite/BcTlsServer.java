@@ -7,6 +7,7 @@ import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.CertificateRequest;
 import org.bouncycastle.tls.ClientCertificateType;
 import org.bouncycastle.tls.DefaultTlsServer;
+import org.bouncycastle.tls.KeyShareEntry;
 import org.bouncycastle.tls.NameType;
 import org.bouncycastle.tls.NamedGroup;
 import org.bouncycastle.tls.ProtocolVersion;
@@ -41,6 +42,8 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     private final SslWriteContext config;
     private final PeerListener listener;
     private int tls12Group = -1;
+    /** The groups of the client's TLS 1.3 key shares, in its order, from its latest ClientHello. */
+    private int[] clientShareGroups = new int[0];
     /** The SNI host name the client sent; bctls clears its own copy when the handshake completes. */
     private String sniHostName;
 
@@ -55,6 +58,23 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
         return tls12Group;
     }
 
+    /**
+     * The TLS 1.3 group, worked out as bctls selects it (TlsUtils.selectKeyShare): the client's first
+     * key share whose group we list and the crypto runs. After a HelloRetryRequest the
+     * ClientHello carries just the share of the requested group. bctls-fips records none itself.
+     */
+    @Override
+    public int tls13Group() {
+        int[] ours = getSupportedGroups();
+        for (int group : clientShareGroups) {
+            // A share's group is one of the client's supported_groups: bctls checks that (RFC 8446 §4.2.8).
+            if (contains(ours, group) && NamedGroups.isSupported(getCrypto(), group)) {
+                return group;
+            }
+        }
+        return -1;
+    }
+
     /** The host_name the client asked for with SNI (RFC 6066 §3), or null. */
     String sniHostName() {
         return sniHostName;
@@ -63,6 +83,11 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     @Override
     public void processClientExtensions(Hashtable clientExtensions) throws IOException {
         super.processClientExtensions(clientExtensions);
+        Vector<?> shares = clientExtensions == null ? null : TlsExtensionsUtils.getKeyShareClientHello(clientExtensions);
+        clientShareGroups = new int[shares == null ? 0 : shares.size()];
+        for (int i = 0; i < clientShareGroups.length; i++) {
+            clientShareGroups[i] = ((KeyShareEntry) shares.get(i)).getNamedGroup();
+        }
         Vector<?> names = clientExtensions == null ? null : TlsExtensionsUtils.getServerNameExtensionClient(clientExtensions);
         sniHostName = null;
         if (names != null) {
@@ -111,7 +136,7 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
         int n = 0;
         int[] usable = new int[configured.length];
         for (int group : configured) {
-            if (TlsUtils.isSupportedNamedGroup(getCrypto(), group)) {
+            if (NamedGroups.isSupported(getCrypto(), group)) {
                 usable[n++] = group;
             }
         }
@@ -121,8 +146,9 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     /**
      * The client's order decides among the groups we share (bctls's default): the client has already
      * sent a key share for its favourite, and picking ours instead would cost a HelloRetryRequest.
+     * Not marked {@code @Override}: bctls-fips 2.1.20, which the FIPS build compiles this class against,
+     * has no such method and takes the client's order anyway.
      */
-    @Override
     public boolean preferLocalSupportedGroups() {
         return false;
     }
