@@ -44,6 +44,8 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     private int tls12Group = -1;
     /** The groups of the client's TLS 1.3 key shares, in its order, from its latest ClientHello. */
     private int[] clientShareGroups = new int[0];
+    /** The client's supported_groups, in its order, from the same ClientHello. */
+    private int[] clientSupportedGroups = new int[0];
     /** The SNI host name the client sent; bctls clears its own copy when the handshake completes. */
     private String sniHostName;
 
@@ -60,14 +62,24 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
 
     /**
      * The TLS 1.3 group, worked out as bctls selects it (TlsUtils.selectKeyShare): the client's first
-     * key share whose group we list and the crypto runs. After a HelloRetryRequest the
-     * ClientHello carries just the share of the requested group. bctls-fips records none itself.
+     * key share whose group we list and the crypto runs. bctls-fips records none itself.
      */
     @Override
     public int tls13Group() {
+        if (!TlsUtils.isTLSv13(context)) {
+            return -1;      // a TLS 1.3-capable client sends key shares even when TLS 1.2 is chosen
+        }
         int[] ours = getSupportedGroups();
         for (int group : clientShareGroups) {
             // A share's group is one of the client's supported_groups: bctls checks that (RFC 8446 §4.2.8).
+            if (contains(ours, group) && NamedGroups.isSupported(getCrypto(), group)) {
+                return group;
+            }
+        }
+        // No share fitted, so bctls sent a HelloRetryRequest (RFC 8446 §4.1.4) for the client's first
+        // supported group that we share (TlsUtils.selectKeyShareGroup); the second ClientHello, which
+        // bctls does not show us, carried that share alone.
+        for (int group : clientSupportedGroups) {
             if (contains(ours, group) && NamedGroups.isSupported(getCrypto(), group)) {
                 return group;
             }
@@ -84,6 +96,8 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     public void processClientExtensions(Hashtable clientExtensions) throws IOException {
         super.processClientExtensions(clientExtensions);
         Vector<?> shares = clientExtensions == null ? null : TlsExtensionsUtils.getKeyShareClientHello(clientExtensions);
+        int[] supported = clientExtensions == null ? null : TlsExtensionsUtils.getSupportedGroupsExtension(clientExtensions);
+        clientSupportedGroups = supported == null ? new int[0] : supported;
         clientShareGroups = new int[shares == null ? 0 : shares.size()];
         for (int i = 0; i < clientShareGroups.length; i++) {
             clientShareGroups[i] = ((KeyShareEntry) shares.get(i)).getNamedGroup();
