@@ -44,7 +44,10 @@ import java.util.Vector;
  *
  * <p>Defaults: TLS 1.3 and 1.2; TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256
  * and the TLS 1.2 ECDHE AES-GCM then ChaCha20 suites (AES-GCM first; nothing without forward secrecy or AEAD); the groups X25519MLKEM768, x25519, secp256r1, secp384r1;
- * clients trust the JDK's default trust store and verify the host name they dial.
+ * clients trust the JDK's default trust store and verify the host name they dial. The FIPS build
+ * ({@code sslwrite-handler-fips}) keeps of these defaults what its module approves (no ChaCha20, x25519
+ * or hybrid) and refuses the others by name at {@link Builder#build()}; {@link #isFips()} says which
+ * build runs.
  *
  * <p>One {@code JcaTlsCrypto} serves every connection of the context (DESIGN §6): the JDK's providers
  * first, a private BouncyCastle provider for what they lack.
