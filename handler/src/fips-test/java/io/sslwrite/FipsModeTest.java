@@ -78,10 +78,11 @@ class FipsModeTest {
             "TLSv1.3, TLS_AES_128_GCM_SHA256, ffdhe2048",
             "TLSv1.2, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, secp256r1",
             "TLSv1.2, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, secp384r1",
+            "TLSv1.2, TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, secp256r1",
     })
     void approvedChoicesCarryDataBothWays(String protocol, String suite, String group) {
         try (TlsPair pair = TlsPair.handshaken(c -> c.protocols(protocol).cipherSuites(suite).namedGroups(group),
-                s -> s.namedGroups(group))) {
+                s -> s.namedGroups(group).cipherSuites(suite))) {
             assertEquals(suite, pair.clientHandler().session().cipherSuite());
             assertEquals(group, pair.clientHandler().session().namedGroup());
             assertEquals(group, pair.serverHandler().session().namedGroup());
