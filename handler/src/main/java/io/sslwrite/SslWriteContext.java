@@ -83,46 +83,83 @@ public final class SslWriteContext {
         this.crypto = crypto;
     }
 
-    /** A server with the certificate chain (leaf first) and unencrypted private key of two PEM files. */
+    /**
+     * A server with the certificate chain (leaf first) and unencrypted private key of two PEM files.
+     *
+     * @param certChainPem the server's certificate chain, leaf first
+     * @param keyPem its private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
+     * @return a builder for the server's context
+     */
     public static Builder forServer(File certChainPem, File keyPem) {
         return forServer(certChainPem, keyPem, null);
     }
 
-    /** A server with the certificate chain (leaf first) and unencrypted private key of two PEM files. */
+    /**
+     * A server with the certificate chain (leaf first) and unencrypted private key of two PEM files.
+     *
+     * @param certChainPem the server's certificate chain, leaf first
+     * @param keyPem its private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
+     * @return a builder for the server's context
+     */
     public static Builder forServer(Path certChainPem, Path keyPem) {
         return forServer(requireNonNull(certChainPem, "certChainPem").toFile(), requireNonNull(keyPem, "keyPem").toFile());
     }
 
-    /** As {@link #forServer(File, File)}; {@code keyPassword} decrypts the key (null: it is not encrypted). */
+    /**
+     * As {@link #forServer(File, File)}; {@code keyPassword} decrypts the key (null: it is not encrypted).
+     *
+     * @param certChainPem the server's certificate chain, leaf first
+     * @param keyPem its private key, encrypted PKCS#8 or any form {@link #forServer(File, File)} reads
+     * @param keyPassword the key's password, or null
+     * @return a builder for the server's context
+     */
     public static Builder forServer(File certChainPem, File keyPem, String keyPassword) {
         Builder b = new Builder(false);
         b.keyManager(certChainPem, keyPem, keyPassword);
         return b;
     }
 
-    /** A server with {@code key} and its chain, leaf first. */
+    /**
+     * A server with {@code key} and its chain, leaf first.
+     *
+     * @param key the server's private key
+     * @param certChain its certificate chain, leaf first
+     * @return a builder for the server's context
+     */
     public static Builder forServer(PrivateKey key, X509Certificate... certChain) {
         Builder b = new Builder(false);
         b.keyManager(key, certChain);
         return b;
     }
 
-    /** A client; it trusts the JDK's default trust store unless told otherwise. */
+    /** {@return a builder for a client; it trusts the JDK's default trust store unless told otherwise} */
     public static Builder forClient() {
         return new Builder(true);
     }
 
-    /** A handler for a server, or for a client that sends no SNI and verifies no host name. */
+    /**
+     * A handler for a server, or for a client that sends no SNI and verifies no host name.
+     *
+     * @param alloc the allocator for the handler's ciphertext, usually {@code channel.alloc()}
+     * @return a new handler for one channel
+     */
     public SslWriteHandler newHandler(ByteBufAllocator alloc) { return new SslWriteHandler(this, alloc, null, -1); }
 
-    /** A client handler that sends SNI {@code peerHost} and verifies the server's certificate for it (RFC 6125). */
+    /**
+     * A client handler that sends SNI {@code peerHost} and verifies the server's certificate for it (RFC 6125).
+     *
+     * @param alloc the allocator for the handler's ciphertext, usually {@code channel.alloc()}
+     * @param peerHost the server's host name (or IP literal, which is verified but not sent as SNI)
+     * @param peerPort the server's port
+     * @return a new handler for one channel
+     */
     public SslWriteHandler newHandler(ByteBufAllocator alloc, String peerHost, int peerPort) {
         return new SslWriteHandler(this, alloc, peerHost, peerPort);
     }
 
     /**
-     * {@code true} in the FIPS build (artifact {@code sslwrite-handler-fips}): every cryptographic
-     * operation comes from BouncyCastle's FIPS module, and only what it approves is offered.
+     * {@return {@code true} in the FIPS build (artifact {@code sslwrite-handler-fips}), where every
+     * cryptographic operation comes from BouncyCastle's FIPS module and only what it approves is offered}
      */
     public boolean isFips() { return crypto instanceof ApprovedOnlyCrypto; }
 
@@ -225,48 +262,88 @@ public final class SslWriteContext {
             this.client = client;
         }
 
-        /** "TLSv1.3" and/or "TLSv1.2"; null restores the default (both). */
+        /**
+         * "TLSv1.3" and/or "TLSv1.2"; null restores the default (both).
+         *
+         * @param protocols the protocol versions to offer or accept
+         * @return this builder
+         */
         public Builder protocols(String... protocols) {
             this.protocols = protocols == null ? null : protocols.clone();
             return this;
         }
 
-        /** IANA names in order of preference, e.g. "TLS_AES_128_GCM_SHA256"; null restores the default. */
+        /**
+         * IANA names in order of preference, e.g. "TLS_AES_128_GCM_SHA256"; null restores the default.
+         *
+         * @param ianaNames the cipher suites
+         * @return this builder
+         */
         public Builder cipherSuites(String... ianaNames) {
             this.cipherSuites = ianaNames == null ? null : ianaNames.clone();
             return this;
         }
 
-        /** Key-exchange groups in order of preference, e.g. "X25519MLKEM768", "x25519"; null restores the default. */
+        /**
+         * Key-exchange groups in order of preference, e.g. "X25519MLKEM768", "x25519"; null restores the default.
+         *
+         * @param groups the named groups
+         * @return this builder
+         */
         public Builder namedGroups(String... groups) {
             this.namedGroups = groups == null ? null : groups.clone();
             return this;
         }
 
-        /** ALPN protocols (RFC 7301) in order of preference; none (or null) turns ALPN off. */
+        /**
+         * ALPN protocols (RFC 7301) in order of preference; none (or null) turns ALPN off.
+         *
+         * @param protocols the protocol names, e.g. "h2", "http/1.1"
+         * @return this builder
+         */
         public Builder applicationProtocols(String... protocols) {
             this.applicationProtocols = protocols == null || protocols.length == 0 ? null : protocols.clone();
             return this;
         }
 
-        /** Whether a server asks for a client certificate; ignored by clients. Default {@link ClientAuth#NONE}. */
+        /**
+         * Whether a server asks for a client certificate; ignored by clients. Default {@link ClientAuth#NONE}.
+         *
+         * @param clientAuth NONE, OPTIONAL or REQUIRE
+         * @return this builder
+         */
         public Builder clientAuth(ClientAuth clientAuth) {
             this.clientAuth = Objects.requireNonNull(clientAuth, "clientAuth");
             return this;
         }
 
-        /** Trust exactly the CA certificates of a PEM file. */
+        /**
+         * Trust exactly the CA certificates of a PEM file.
+         *
+         * @param caPem the CA certificates
+         * @return this builder
+         */
         public Builder trustManager(File caPem) {
             Objects.requireNonNull(caPem, "caPem");
             return trustManager(PemReader.readCertificates(caPem));
         }
 
-        /** Trust exactly the CA certificates of a PEM file. */
+        /**
+         * Trust exactly the CA certificates of a PEM file.
+         *
+         * @param caPem the CA certificates
+         * @return this builder
+         */
         public Builder trustManager(Path caPem) {
             return trustManager(requireNonNull(caPem, "caPem").toFile());
         }
 
-        /** Trust exactly these CA certificates. */
+        /**
+         * Trust exactly these CA certificates.
+         *
+         * @param cas the CA certificates, at least one
+         * @return this builder
+         */
         public Builder trustManager(X509Certificate... cas) {
             Objects.requireNonNull(cas, "cas");
             if (cas.length == 0) {
@@ -280,25 +357,49 @@ public final class SslWriteContext {
             return this;
         }
 
-        /** Trust what the first {@code X509TrustManager} of {@code tmf} trusts (it must be initialised). */
+        /**
+         * Trust what the first {@code X509TrustManager} of {@code tmf} trusts (it must be initialised).
+         *
+         * @param tmf an initialised trust manager factory
+         * @return this builder
+         */
         public Builder trustManager(TrustManagerFactory tmf) {
             this.trustManagerFactory = Objects.requireNonNull(tmf, "tmf");
             this.trustAnchors = null;
             return this;
         }
 
-        /** Our certificate chain (leaf first) and unencrypted key, from PEM files. */
+        /**
+         * Our certificate chain (leaf first) and unencrypted key, from PEM files.
+         *
+         * @param certChainPem the certificate chain, leaf first
+         * @param keyPem the private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
+         * @return this builder
+         */
         public Builder keyManager(File certChainPem, File keyPem) {
             return keyManager(certChainPem, keyPem, null);
         }
 
-        /** Our certificate chain (leaf first) and unencrypted key, from PEM files. */
+        /**
+         * Our certificate chain (leaf first) and unencrypted key, from PEM files.
+         *
+         * @param certChainPem the certificate chain, leaf first
+         * @param keyPem the private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
+         * @return this builder
+         */
         public Builder keyManager(Path certChainPem, Path keyPem) {
             return keyManager(requireNonNull(certChainPem, "certChainPem").toFile(),
                     requireNonNull(keyPem, "keyPem").toFile());
         }
 
-        /** As {@link #keyManager(File, File)}; {@code keyPassword} decrypts the key (null: not encrypted). */
+        /**
+         * As {@link #keyManager(File, File)}; {@code keyPassword} decrypts the key (null: not encrypted).
+         *
+         * @param certChainPem the certificate chain, leaf first
+         * @param keyPem the private key, encrypted PKCS#8 or any form {@link #keyManager(File, File)} reads
+         * @param keyPassword the key's password, or null
+         * @return this builder
+         */
         public Builder keyManager(File certChainPem, File keyPem, String keyPassword) {
             Objects.requireNonNull(certChainPem, "certChainPem");
             Objects.requireNonNull(keyPem, "keyPem");
@@ -307,7 +408,13 @@ public final class SslWriteContext {
             return keyManager(k, chain);
         }
 
-        /** Our key and its certificate chain, leaf first. */
+        /**
+         * Our key and its certificate chain, leaf first.
+         *
+         * @param key the private key
+         * @param certChain its certificate chain, leaf first
+         * @return this builder
+         */
         public Builder keyManager(PrivateKey key, X509Certificate... certChain) {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(certChain, "certChain");
@@ -325,6 +432,10 @@ public final class SslWriteContext {
         /**
          * Sets an {@link SslWriteOption} for every handler of the context.
          *
+         * @param <T> the option's value type
+         * @param option one of {@link SslWriteOption}'s constants
+         * @param value its value
+         * @return this builder
          * @throws IllegalArgumentException for an option that is not an {@link SslWriteOption} or a value
          *         out of its range, e.g. "MAX_RECORD_SIZE: 100 (expected: 512..16384)"
          */
@@ -337,6 +448,7 @@ public final class SslWriteContext {
         /**
          * Checks the configuration and makes the context.
          *
+         * @return the context, immutable, shared by the handlers it makes
          * @throws SSLException naming what is wrong: an unknown or retired protocol, an unknown cipher
          *         suite or group (with the supported names), an empty list, a key that does not belong to
          *         its certificate, an expired certificate, a trust manager that cannot be used

@@ -80,22 +80,22 @@ public final class SslWriteSession {
         this.renegotiations = renegotiations;
     }
 
-    /** "TLSv1.3" or "TLSv1.2". */
+    /** {@return "TLSv1.3" or "TLSv1.2"} */
     public String protocol() { return protocol; }
 
-    /** IANA name, e.g. "TLS_AES_128_GCM_SHA256". */
+    /** {@return the cipher suite's IANA name, e.g. "TLS_AES_128_GCM_SHA256"} */
     public String cipherSuite() { return cipherSuite; }
 
-    /** "x25519", "X25519MLKEM768", "secp256r1", ... ; null if no group was used. */
+    /** {@return the key-exchange group: "x25519", "X25519MLKEM768", "secp256r1", ... ; null if no group was used} */
     public String namedGroup() { return namedGroup; }
 
-    /** ALPN protocol, or null. */
+    /** {@return the ALPN protocol, or null} */
     public String applicationProtocol() { return applicationProtocol; }
 
-    /** The peer's chain, leaf first (a copy); empty if the peer sent none. */
+    /** {@return the peer's chain, leaf first (a copy); empty if the peer sent none} */
     public X509Certificate[] peerCertificates() { return peerCertificates.clone(); }
 
-    /** Completed renegotiations on this connection. */
+    /** {@return the completed renegotiations on this connection} */
     public int renegotiations() { return renegotiations; }
 
     @Override
