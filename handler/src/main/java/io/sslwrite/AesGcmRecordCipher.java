@@ -13,6 +13,8 @@ import org.bouncycastle.tls.crypto.TlsCryptoUtils;
 import org.bouncycastle.tls.crypto.TlsDecodeResult;
 import org.bouncycastle.tls.crypto.TlsEncodeResult;
 import org.bouncycastle.tls.crypto.TlsSecret;
+import org.bouncycastle.tls.crypto.impl.AEADNonceGenerator;
+import org.bouncycastle.tls.crypto.impl.AEADNonceGeneratorFactory;
 import org.bouncycastle.tls.crypto.impl.TlsImplUtils;
 
 import javax.crypto.AEADBadTagException;
@@ -40,6 +42,11 @@ import java.util.Arrays;
  * ({@code TlsImplUtils.calculateKeyBlock}), or the TLS 1.3 traffic secrets through
  * HKDF-Expand-Label "key" and "iv", again on each KeyUpdate ({@link #rekeyEncoder()},
  * {@link #rekeyDecoder()}).
+ *
+ * <p>The TLS 1.2 explicit nonce is the sequence number, unless the crypto names a nonce generator
+ * ({@code JcaTlsCrypto.getFipsGCMNonceGeneratorFactory()}, as bctls's own cipher asks it): a FIPS
+ * 140-3 module must build the GCM IV inside its boundary (SP 800-38D §8.2.1, IG C.H), so the FIPS
+ * build takes it from bc-fips's {@code FipsNonceGenerator}; bctls 1.84 names none.
  */
 final class AesGcmRecordCipher implements TlsCipher {
     private static final int TAG = 16;
@@ -55,6 +62,8 @@ final class AesGcmRecordCipher implements TlsCipher {
 
     private final Direction encrypt;
     private final Direction decrypt;
+    /** TLS 1.2 only, and only when the crypto asks for it: makes the whole 12-byte encryption nonce. */
+    private final AEADNonceGenerator tls12NonceGenerator;
     private byte[] output = new byte[0];
 
     /** One direction's cipher, key, fixed IV and the scratch arrays reused for every record. */
@@ -79,6 +88,12 @@ final class AesGcmRecordCipher implements TlsCipher {
 
     AesGcmRecordCipher(TlsCryptoParameters cryptoParams, JcaJceHelper helper, int keySize)
             throws IOException, GeneralSecurityException {
+        this(cryptoParams, helper, keySize, null);
+    }
+
+    /** {@code nonceGenerators}: null, or where the TLS 1.2 encryption nonces must come from. */
+    AesGcmRecordCipher(TlsCryptoParameters cryptoParams, JcaJceHelper helper, int keySize,
+                       AEADNonceGeneratorFactory nonceGenerators) throws IOException, GeneralSecurityException {
         SecurityParameters securityParameters = cryptoParams.getSecurityParametersHandshake();
         ProtocolVersion version = securityParameters.getNegotiatedVersion();
         this.cryptoParams = cryptoParams;
@@ -93,6 +108,7 @@ final class AesGcmRecordCipher implements TlsCipher {
         if (tls13) {
             rekey(securityParameters, encrypt, server);
             rekey(securityParameters, decrypt, !server);
+            this.tls12NonceGenerator = null;
             return;
         }
         // RFC 5246 §6.3: client_write_key, server_write_key, client_write_IV, server_write_IV.
@@ -104,6 +120,9 @@ final class AesGcmRecordCipher implements TlsCipher {
         System.arraycopy(keyBlock, 2 * keySize, clientWrite.fixedIv, 0, fixedIvLength);
         System.arraycopy(keyBlock, 2 * keySize + fixedIvLength, serverWrite.fixedIv, 0, fixedIvLength);
         Arrays.fill(keyBlock, (byte) 0);
+        // As bctls's TlsAEADCipher: the salt, then a 64-bit counter the generator owns.
+        this.tls12NonceGenerator = nonceGenerators == null ? null
+                : nonceGenerators.create(Arrays.copyOf(encrypt.fixedIv, 12), 64);
     }
 
     /** RFC 8446 §7.3: [sender]_write_key and _iv from the sender's current traffic secret. */
@@ -189,12 +208,18 @@ final class AesGcmRecordCipher implements TlsCipher {
             output = new byte[Math.max(total, HandlerOptions.MAX_RECORD_SIZE_LIMIT + 256 + headerAllocation)];
         }
         int pos = headerAllocation;
-        if (!tls13) {
-            // RFC 5288 §3: the explicit nonce may be the sequence number; sent in clear before the
-            // ciphertext.
-            TlsUtils.writeUint64(seqNo, output, pos);
+        if (tls12NonceGenerator != null) {
+            // RFC 5288 §3: salt || nonce_explicit, the explicit part sent in clear before the ciphertext.
+            tls12NonceGenerator.generateNonce(encrypt.nonce);
+            System.arraycopy(encrypt.nonce, 4, output, pos, 8);
+        } else {
+            if (!tls13) {
+                // RFC 5288 §3: the explicit nonce may be the sequence number; sent in clear before the
+                // ciphertext.
+                TlsUtils.writeUint64(seqNo, output, pos);
+            }
+            nonce(encrypt, seqNo, output, pos);
         }
-        nonce(encrypt, seqNo, output, pos);
         pos += recordIvLength;
         short recordType = tls13 ? ContentType.application_data : contentType;
         int aadLength = additionalData(encrypt, seqNo, recordType, recordVersion, ciphertextLength, innerLength);

@@ -13,9 +13,11 @@ import java.security.SecureRandom;
 /**
  * bctls's JCA crypto with sslwrite's own record cipher for AES-GCM ({@link AesGcmRecordCipher}),
  * through the extension point bctls offers for it ({@code TlsCrypto.createCipher}). Every other
- * suite, ChaCha20-Poly1305 among them, keeps bctls's cipher.
+ * suite, ChaCha20-Poly1305 among them, keeps bctls's cipher. TLS 1.2 nonces come from the generator
+ * bctls's own cipher would use ({@code getFipsGCMNonceGeneratorFactory}: none in bctls 1.84, bc-fips's
+ * {@code FipsNonceGenerator} in bctls-fips).
  */
-final class SslWriteCrypto extends JcaTlsCrypto {
+class SslWriteCrypto extends JcaTlsCrypto {
 
     SslWriteCrypto(JcaJceHelper helper, SecureRandom keyRandom, SecureRandom nonceRandom) {
         super(helper, keyRandom, nonceRandom);
@@ -27,9 +29,9 @@ final class SslWriteCrypto extends JcaTlsCrypto {
         try {
             switch (encryptionAlgorithm) {
                 case EncryptionAlgorithm.AES_128_GCM:
-                    return new AesGcmRecordCipher(cryptoParams, getHelper(), 16);
+                    return new AesGcmRecordCipher(cryptoParams, getHelper(), 16, getFipsGCMNonceGeneratorFactory());
                 case EncryptionAlgorithm.AES_256_GCM:
-                    return new AesGcmRecordCipher(cryptoParams, getHelper(), 32);
+                    return new AesGcmRecordCipher(cryptoParams, getHelper(), 32, getFipsGCMNonceGeneratorFactory());
                 default:
                     return super.createCipher(cryptoParams, encryptionAlgorithm, macAlgorithm);
             }

@@ -651,6 +651,9 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     /** One whole record for bctls; then act on what it reported. */
     private boolean offerRecord(byte[] record, int length) {
         int warningsBefore = warningAlertsInARow;
+        if (state == ConnectionState.HANDSHAKING && peer instanceof BcTlsClient) {
+            ((BcTlsClient) peer).observeServerRecord(record, length);
+        }
         try {
             protocol.offerInput(record, 0, length);
         } catch (IOException | RuntimeException e) {

@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Runs every benchmark of this module for every contestant and prints one Markdown table, also
@@ -54,13 +55,13 @@ public final class RunAll {
     enum Suite { WRITE, LOOPBACK, HANDSHAKE, SLOWREADER, FILES, TTFB }
 
     /** The forked JVMs' flags: fixed heap, room for SslHandler's 512 MiB of ciphertext, no leak sampling. */
-    static final List<String> FORK_JVM_ARGS = List.of(
+    static final List<String> FORK_JVM_ARGS = Stream.concat(Stream.of(
             "-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=2g",
             "-Dio.netty.leakDetection.level=disabled",
             // Lets Netty allocate direct memory itself and count it (PlatformDependent.usedDirectMemory()).
             "-Dio.netty.tryReflectionSetAccessible=true",
             "--add-opens=java.base/java.nio=ALL-UNNAMED",
-            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED");
+            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED"), Tls.JVM_ARGS.stream()).toList();
 
     /**
      * Warm-up seconds before a write cell is measured. The bctls path needs the most: on a busy
@@ -131,7 +132,7 @@ public final class RunAll {
         loadAtStart = loadAverage();
         List<Contestant> runnable = new ArrayList<>();
         for (Contestant c : contestants) {
-            String reason = Tls.knownUnsupported(c, Tls.X25519);
+            String reason = Tls.knownUnsupported(c, Tls.GROUP);
             if (reason == null) {
                 runnable.add(c);
             } else {
@@ -140,7 +141,7 @@ public final class RunAll {
         }
         runTotal = (suites.contains(Suite.WRITE) ? runnable.size() * 2 * 2 * 2 : 0)
                 + (suites.contains(Suite.LOOPBACK) ? runnable.size() : 0)
-                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * 4 : 0)
+                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * (Tls.HANDSHAKE_GROUPS.size() + 2) : 0)
                 + (suites.contains(Suite.SLOWREADER) ? runnable.size() : 0)
                 + (suites.contains(Suite.FILES) ? runnable.size() : 0)
                 + (suites.contains(Suite.TTFB) ? runnable.size() : 0);
@@ -148,7 +149,7 @@ public final class RunAll {
         long estimate = quick ? runTotal * 5L
                 : (suites.contains(Suite.WRITE) ? runnable.size() * 8L * (3 + WRITE_WARMUPS + 3) : 0)
                 + (suites.contains(Suite.LOOPBACK) ? runnable.size() * (3 + 6 + 9 + 3L) : 0)
-                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * 4L * (3 + HANDSHAKE_WARMUPS + 3) : 0)
+                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * (Tls.HANDSHAKE_GROUPS.size() + 2L) * (3 + HANDSHAKE_WARMUPS + 3) : 0)
                 + (suites.contains(Suite.SLOWREADER) ? runnable.size() * 15L : 0)
                 + (suites.contains(Suite.FILES) ? runnable.size() * 25L : 0)
                 + (suites.contains(Suite.TTFB) ? runnable.size() * 40L : 0);
@@ -172,7 +173,7 @@ public final class RunAll {
             }
         }
         if (suites.contains(Suite.HANDSHAKE)) {
-            for (String group : List.of(Tls.X25519, Tls.X25519MLKEM768)) {
+            for (String group : Tls.HANDSHAKE_GROUPS) {
                 for (Contestant c : runnable) {
                     handshake(group, c);
                 }
@@ -504,13 +505,14 @@ public final class RunAll {
         sb.append("JDK ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.runtime.version"))
                 .append(", ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors()).append(" cores; ")
                 .append(OpenSsl.isAvailable() ? "netty-tcnative " + OpenSsl.versionString() : "no netty-tcnative").append(".\n");
+        sb.append(Tls.STACKS).append(".\n");
         sb.append("JMH 1.37, 1 fork per cell, ").append(quick ? "--quick: 1 short iteration (smoke test, not a measurement)"
                 : "warm-up then measured: write " + WRITE_WARMUPS + "x1 s + 3x1 s, handshake " + HANDSHAKE_WARMUPS
                         + "x1 s + 3x1 s, loopback 2x3 s + 3x3 s").append(", `-prof gc`; ± is JMH's 99.9% error.\n");
         sb.append("Load average before / after the run: ").append(loadAtStart).append(" / ").append(loadAverage())
                 .append(" (anything above the core count means the numbers shared the CPU;")
                 .append(" a ± as large as the score means the iterations disagreed: JIT still warming up or CPU taken away).\n");
-        sb.append("All TLS 1.3, TLS_AES_128_GCM_SHA256, x25519 unless stated, EC P-256 certificate; allocator PooledByteBufAllocator.DEFAULT (files: see below); ")
+        sb.append("All TLS 1.3, TLS_AES_128_GCM_SHA256, " + Tls.GROUP + " unless stated, EC P-256 certificate; allocator PooledByteBufAllocator.DEFAULT (files: see below); ")
                 .append("run took ").append(Duration.between(started, Instant.now()).toSeconds()).append(" s.\n");
         if (suites.contains(Suite.FILES)) {
             sb.append("files: not JMH, one JVM per contestant; 1 warm-up transfer (its bytes checked by SHA-256) then ")

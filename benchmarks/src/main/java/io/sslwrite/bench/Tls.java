@@ -33,6 +33,13 @@ final class Tls {
     static final String CIPHER_SUITE = "TLS_AES_128_GCM_SHA256";
     static final String X25519 = "x25519";
     static final String X25519MLKEM768 = "X25519MLKEM768";
+    /** The group of every benchmark but the handshake one, which runs each of {@link #HANDSHAKE_GROUPS}. */
+    static final String GROUP = X25519;
+    static final List<String> HANDSHAKE_GROUPS = List.of(X25519, X25519MLKEM768);
+    /** What the contestants run on, for the footer of the results. */
+    static final String STACKS = "SSLWRITE and NETTY_BCJSSE on bctls 1.84 over the JDK's crypto";
+    /** Flags every forked JVM needs for these stacks, besides RunAll's own. */
+    static final List<String> JVM_ARGS = List.of();
 
     /**
      * BCJSSE logs every connection and Netty every OpenSSL context at INFO, thousands of lines per
