@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -q -B -DskipTests -pl benchmarks -am package
+# The footprint suite holds 10,000 connections open in each of two JVMs: one descriptor each.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 exec java -jar benchmarks/target/benchmarks.jar "$@"

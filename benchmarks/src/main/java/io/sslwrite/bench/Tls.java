@@ -19,6 +19,7 @@ import javax.net.ssl.SSLException;
 import java.security.KeyStore;
 import java.security.Provider;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
 import java.util.List;
 
 /**
@@ -105,6 +106,14 @@ final class Tls {
     }
 
     static Tls create(Contestant contestant, String group) throws SSLException {
+        return create(contestant, group, BenchPki.get().caCertificate());
+    }
+
+    /**
+     * As {@link #create(Contestant, String)}, with clients that trust {@code clientTrust}: a client in a
+     * JVM of its own trusts the CA of the server's JVM, whose certificates are made at its start-up.
+     */
+    static Tls create(Contestant contestant, String group, X509Certificate clientTrust) throws SSLException {
         String reason = knownUnsupported(contestant, group);
         if (reason != null) {
             throw new IllegalArgumentException(contestant + " with " + group + ": " + reason);
@@ -115,7 +124,7 @@ final class Tls {
                 SslWriteContext server = SslWriteContext.forServer(pki.serverKey(), pki.serverChain())
                         .protocols(PROTOCOL).cipherSuites(CIPHER_SUITE).namedGroups(group).build();
                 SslWriteContext client = SslWriteContext.forClient()
-                        .trustManager(pki.caCertificate())
+                        .trustManager(clientTrust)
                         .protocols(PROTOCOL).cipherSuites(CIPHER_SUITE).namedGroups(group).build();
                 return new Tls(contestant, group, server, client, null, null);
             }
@@ -126,7 +135,7 @@ final class Tls {
                         // BCJSSE finds no TLS 1.3 credentials in the JDK's default (SunX509) key manager.
                         ? SslContextBuilder.forServer(bcjsseKeyManagerFactory(pki))
                         : SslContextBuilder.forServer(pki.serverKey(), pki.serverChain());
-                SslContextBuilder client = SslContextBuilder.forClient().trustManager(pki.caCertificate())
+                SslContextBuilder client = SslContextBuilder.forClient().trustManager(clientTrust)
                         // Netty 4.2 verifies host names by default; these clients name no host (see class doc).
                         .endpointIdentificationAlgorithm(null);
                 for (SslContextBuilder b : List.of(server, client)) {
