@@ -29,11 +29,12 @@ import java.util.Arrays;
  *
  * <p>bctls's {@code TlsAEADCipher} makes a new output array, nonce and additional data for every
  * record it encrypts, and encrypts in place, which the JDK's GCM answers with a copy of its own: about
- * 1.1 MB of garbage per MiB sent. This cipher keeps one output array, one nonce and one additional
- * data array per direction and encrypts from the caller's plaintext into the output, so a record
- * costs only the JDK's own work. The output array can be reused because bctls's
- * {@code RecordStream.writeRecord} copies each encoded record into its output queue before it
- * encodes the next.
+ * 1.1 MB of garbage per MiB sent. This cipher keeps one nonce and one additional data array per
+ * direction and encrypts from the caller's plaintext into an output array that belongs to the event
+ * loop ({@link ScratchArray}), not to the connection, so a record costs only the JDK's own work and an
+ * idle connection holds no record-sized array. The output array can be shared because bctls's
+ * {@code RecordStream.writeRecord} copies each encoded record to its output stream as soon as
+ * {@link #encodePlaintext} returns, before anything else runs on the thread.
  *
  * <p>Decryption stays in place, as bctls expects ({@code TlsDecodeResult} points into the record).
  * Keys come from where bctls's own cipher takes them: the TLS 1.2 key block
@@ -44,6 +45,10 @@ import java.util.Arrays;
 final class AesGcmRecordCipher implements TlsCipher {
     private static final int TAG = 16;
     private static final String TRANSFORMATION = "AES/GCM/NoPadding";
+    /** The largest record this cipher encodes: header, TLS 1.2 explicit nonce or TLS 1.3 type, tag. */
+    static final int MAX_ENCODED = 5 + 8 + HandlerOptions.MAX_RECORD_SIZE_LIMIT + 1 + TAG;
+    /** Encoded records, one array per event loop. */
+    private static final ScratchArray OUTPUT = new ScratchArray(MAX_ENCODED);
 
     private final TlsCryptoParameters cryptoParams;
     private final boolean tls13;
@@ -55,7 +60,6 @@ final class AesGcmRecordCipher implements TlsCipher {
 
     private final Direction encrypt;
     private final Direction decrypt;
-    private byte[] output = new byte[0];
 
     /** One direction's cipher, key, fixed IV and the scratch arrays reused for every record. */
     private static final class Direction {
@@ -185,9 +189,12 @@ final class AesGcmRecordCipher implements TlsCipher {
         int innerLength = len + (tls13 ? 1 : 0);
         int ciphertextLength = recordIvLength + innerLength + TAG;
         int total = headerAllocation + ciphertextLength;
-        if (output.length < total) {
-            output = new byte[Math.max(total, HandlerOptions.MAX_RECORD_SIZE_LIMIT + 256 + headerAllocation)];
+        if (total > MAX_ENCODED) {
+            throw new TlsFatalAlert(AlertDescription.internal_error,
+                    "record of " + len + " plaintext bytes is larger than TLS allows");
         }
+        // Nothing runs between this return and bctls's copy of the record (see the class comment).
+        byte[] output = OUTPUT.unguarded();
         int pos = headerAllocation;
         if (!tls13) {
             // RFC 5288 §3: the explicit nonce may be the sequence number; sent in clear before the

@@ -43,6 +43,19 @@ final class WriteQueue {
         return flushedCount;
     }
 
+    /** Unencrypted bytes of the flushed writes, oldest first, counted until they reach {@code limit}. */
+    long flushedBytes(long limit) {
+        long bytes = 0;
+        int counted = 0;
+        for (PendingWrite write : writes) {
+            if (counted++ == flushedCount || bytes >= limit) {
+                break;
+            }
+            bytes += write.unencrypted();
+        }
+        return bytes;
+    }
+
     /** The oldest flushed write, or null. */
     PendingWrite firstFlushed() {
         return flushedCount > 0 ? writes.peekFirst() : null;
