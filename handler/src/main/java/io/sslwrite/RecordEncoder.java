@@ -41,7 +41,7 @@ final class RecordEncoder {
     private final TlsProtocol protocol;
     private final ProtocolOutput output;
     private final Batch.Owner owner;
-    private final ArrayDeque<Batch> freeBatches = new ArrayDeque<>();
+    private final ArrayDeque<Batch> freeBatches = new ArrayDeque<>(2);
     private final RegionReader regionReader = new RegionReader();
     private long ciphertextInFlight;
     /** The event loop's scratch array while a pass uses it, else null. */

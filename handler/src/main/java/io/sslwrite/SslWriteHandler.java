@@ -724,6 +724,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
             sizer.negotiated(session);
             if (handshakeTimeout != null) {
                 handshakeTimeout.cancel(false);
+                handshakeTimeout = null; // the cancelled task would stay with the connection for its life
             }
             writeProtocolOutput();
             handshakePromise.trySuccess(ctx.channel());

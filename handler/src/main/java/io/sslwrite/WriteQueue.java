@@ -13,7 +13,8 @@ import java.util.ArrayDeque;
  * 0, as in Netty's own outbound buffer. One thread, the event loop, uses it.
  */
 final class WriteQueue {
-    private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>();
+    /** Starts small: most connections hold a write or two at a time, and it grows as needed. */
+    private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>(2);
     private int flushedCount;
     private long pendingBytes;
 

@@ -108,16 +108,20 @@ public final class FootprintBenchmark {
             System.err.println("usage: FootprintBenchmark CONTESTANT [--quick] [--connections=N]");
             System.exit(2);
         }
-        int connections = CONNECTIONS;
+        int connections = -1;
+        boolean quick = false;
         for (int i = 1; i < args.length; i++) {
             if (args[i].equals("--quick")) {
-                connections = CONNECTIONS_QUICK;
+                quick = true;
             } else if (args[i].startsWith("--connections=")) {
                 connections = Integer.parseInt(args[i].substring("--connections=".length()));
             } else {
                 System.err.println("unknown argument " + args[i]);
                 System.exit(2);
             }
+        }
+        if (connections < 0) {
+            connections = quick ? CONNECTIONS_QUICK : CONNECTIONS;
         }
         Map<String, Object> result = new FootprintBenchmark().run(Contestant.valueOf(args[0]), connections);
         StringBuilder line = new StringBuilder(RESULT_PREFIX);
