@@ -71,8 +71,10 @@ final class RecordEncoder {
      */
     Batch encrypt(WriteQueue queue, RecordSizer sizer, long nowNanos, boolean partialWrite, Batch batch)
             throws IOException {
-        long planned = queue.flushedBytes(MAX_BATCH);
-        passCapacity = (int) (planned + RECORD_ROOM * (planned / 1024 + 2));
+        // A pass takes at most MAX_BATCH bytes, whatever the size of the writes (with record sizes that
+        // do not divide it, the last record takes it past by less than a record: the buffer grows).
+        int planned = (int) Math.min(queue.flushedBytes(MAX_BATCH), MAX_BATCH);
+        passCapacity = planned + RECORD_ROOM * (planned / 1024 + 2);
         try {
             return encryptPass(queue, sizer, nowNanos, partialWrite, batch);
         } finally {

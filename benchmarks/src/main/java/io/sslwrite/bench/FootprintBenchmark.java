@@ -358,20 +358,7 @@ public final class FootprintBenchmark {
     }
 
     /** The server's memory at one moment, after a full collection. */
-    private static final class Snapshot {
-        final long heap;
-        final long directInBuffers;
-        final long nettyDirect;
-        final long jdkDirect;
-        final long rss;
-
-        private Snapshot(long heap, long directInBuffers, long nettyDirect, long jdkDirect, long rss) {
-            this.heap = heap;
-            this.directInBuffers = directInBuffers;
-            this.nettyDirect = nettyDirect;
-            this.jdkDirect = jdkDirect;
-            this.rss = rss;
-        }
+    private record Snapshot(long heap, long directInBuffers, long nettyDirect, long jdkDirect, long rss) {
 
         static Snapshot take() throws Exception {
             // Writes complete a little before the transport's buffers are released: let them settle.
