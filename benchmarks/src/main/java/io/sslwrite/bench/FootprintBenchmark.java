@@ -371,11 +371,11 @@ public final class FootprintBenchmark {
             long directInBuffers = sampler.directInBuffers();
             sampler.close();
             return new Snapshot(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), directInBuffers,
-                    PlatformDependent.usedDirectMemory(), MemorySampler.jdkDirect(), rss());
+                    PlatformDependent.usedDirectMemory(), MemorySampler.jdkDirect(), readRss());
         }
 
         /** Resident set size from {@code /proc/self/status}; -1 where there is none. */
-        private static long rss() throws IOException {
+        private static long readRss() throws IOException {
             Path status = Paths.get("/proc/self/status");
             if (!Files.exists(status)) {
                 return -1;
