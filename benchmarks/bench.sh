@@ -13,4 +13,6 @@ if [ "${1:-}" = "--fips" ]; then
     io.sslwrite.bench.RunAll --contestants=SSLWRITE,NETTY_BCJSSE "$@"
 fi
 mvn -q -B -DskipTests -pl benchmarks -am package
+# The footprint suite holds 10,000 connections open in each of two JVMs: one descriptor each.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 exec java -jar benchmarks/target/benchmarks.jar "$@"

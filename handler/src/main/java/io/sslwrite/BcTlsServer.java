@@ -283,6 +283,16 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     public void notifyHandshakeComplete() throws IOException {
         super.notifyHandshakeComplete();
         HandshakeRecords.completed(config, context, null, sniHostName);
+        // What bctls keeps of the ClientHello and of our extensions is read only during the handshake;
+        // its notifyHandshakeBeginning() resets the same fields for the next one (a TLS 1.2
+        // renegotiation). Dropped now, so that an idle connection does not keep them.
+        offeredCipherSuites = null;
+        clientExtensions = null;
+        serverExtensions.clear();
+        certificateStatusRequest = null;
+        statusRequestV2 = null;
+        trustedCAKeys = null;
+        clientProtocolNames = null;
         listener.handshakeComplete();
     }
 

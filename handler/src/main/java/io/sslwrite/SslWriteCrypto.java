@@ -4,6 +4,7 @@ import org.bouncycastle.jcajce.util.JcaJceHelper;
 import org.bouncycastle.tls.EncryptionAlgorithm;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
 import org.bouncycastle.tls.crypto.TlsCipher;
+import org.bouncycastle.tls.crypto.TlsNonceGenerator;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
 import java.io.IOException;
@@ -19,8 +20,28 @@ import java.security.SecureRandom;
  */
 class SslWriteCrypto extends JcaTlsCrypto {
 
+    /**
+     * Nonces (the handshake randoms of RFC 8446 §4.1.2-4.1.3, TLS 1.2 session IDs) drawn straight from
+     * the nonce {@code SecureRandom}, which every connection of the context shares and which is safe
+     * to share between threads. bctls's own generator ({@code JcaNonceGenerator}) is a SHA-512 hash
+     * DRBG seeded from that same {@code SecureRandom}, made for each connection and kept by its
+     * context for the connection's whole life: about 1.2 KB per idle connection for a few nonces drawn
+     * during the handshake.
+     */
+    private final TlsNonceGenerator nonces;
+
     SslWriteCrypto(JcaJceHelper helper, SecureRandom keyRandom, SecureRandom nonceRandom) {
         super(helper, keyRandom, nonceRandom);
+        this.nonces = size -> {
+            byte[] nonce = new byte[size];
+            nonceRandom.nextBytes(nonce);
+            return nonce;
+        };
+    }
+
+    @Override
+    public TlsNonceGenerator createNonceGenerator(byte[] additionalSeedMaterial) {
+        return nonces;
     }
 
     @Override

@@ -19,6 +19,7 @@ import javax.net.ssl.SSLException;
 import java.security.KeyStore;
 import java.security.Provider;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
 import java.util.List;
 
 /**
@@ -103,6 +104,11 @@ final class Tls {
     }
 
     static Tls create(Contestant contestant, String group) throws SSLException {
+        return create(contestant, group, BenchPki.get().caCertificate());
+    }
+
+    /** As {@link #create(Contestant, String)}, with clients that trust {@code clientTrust} (see src/main/java's Tls). */
+    static Tls create(Contestant contestant, String group, X509Certificate clientTrust) throws SSLException {
         String reason = knownUnsupported(contestant, group);
         if (reason != null) {
             throw new IllegalArgumentException(contestant + " with " + group + ": " + reason);
@@ -112,7 +118,7 @@ final class Tls {
             SslWriteContext server = SslWriteContext.forServer(pki.serverKey(), pki.serverChain())
                     .protocols(PROTOCOL).cipherSuites(CIPHER_SUITE).namedGroups(group).build();
             SslWriteContext client = SslWriteContext.forClient()
-                    .trustManager(pki.caCertificate())
+                    .trustManager(clientTrust)
                     .protocols(PROTOCOL).cipherSuites(CIPHER_SUITE).namedGroups(group).build();
             if (!server.isFips() || !client.isFips()) {
                 throw new IllegalStateException("the FIPS run found the default sslwrite build on its class path");
@@ -120,7 +126,7 @@ final class Tls {
             return new Tls(contestant, group, server, client, null, null);
         }
         SslContextBuilder server = SslContextBuilder.forServer(keyManagerFactory(pki));
-        SslContextBuilder client = SslContextBuilder.forClient().trustManager(pki.caCertificate())
+        SslContextBuilder client = SslContextBuilder.forClient().trustManager(clientTrust)
                 .endpointIdentificationAlgorithm(null);
         for (SslContextBuilder b : List.of(server, client)) {
             b.protocols(PROTOCOL).ciphers(List.of(CIPHER_SUITE))

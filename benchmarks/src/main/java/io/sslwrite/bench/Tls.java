@@ -19,6 +19,7 @@ import javax.net.ssl.SSLException;
 import java.security.KeyStore;
 import java.security.Provider;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
 import java.util.List;
 
 /**
@@ -117,7 +118,15 @@ final class Tls {
     }
 
     static Tls create(Contestant contestant, String group) throws SSLException {
-        return create(contestant, group, PROTOCOL, CIPHER_SUITE);
+        return create(contestant, group, BenchPki.get().caCertificate());
+    }
+
+    /**
+     * As {@link #create(Contestant, String)}, with clients that trust {@code clientTrust}: a client in a
+     * JVM of its own trusts the CA of the server's JVM, whose certificates are made at its start-up.
+     */
+    static Tls create(Contestant contestant, String group, X509Certificate clientTrust) throws SSLException {
+        return create(contestant, group, PROTOCOL, CIPHER_SUITE, clientTrust);
     }
 
     /**
@@ -126,12 +135,13 @@ final class Tls {
      * second handshake resumes the first's session (RFC 5246 §7.3); without, every handshake is a full one.
      */
     static Tls tls12(Contestant contestant, boolean resumable) throws SSLException {
-        Tls tls = create(contestant, X25519, "TLSv1.2", TLS12_CIPHER_SUITE);
+        Tls tls = create(contestant, X25519, "TLSv1.2", TLS12_CIPHER_SUITE, BenchPki.get().caCertificate());
         tls.clientHost = resumable ? "localhost" : null;
         return tls;
     }
 
-    private static Tls create(Contestant contestant, String group, String protocol, String suite) throws SSLException {
+    private static Tls create(Contestant contestant, String group, String protocol, String suite,
+                              X509Certificate clientTrust) throws SSLException {
         String reason = knownUnsupported(contestant, group);
         if (reason != null) {
             throw new IllegalArgumentException(contestant + " with " + group + ": " + reason);
@@ -142,7 +152,7 @@ final class Tls {
                 SslWriteContext server = SslWriteContext.forServer(pki.serverKey(), pki.serverChain())
                         .protocols(protocol).cipherSuites(suite).namedGroups(group).build();
                 SslWriteContext client = SslWriteContext.forClient()
-                        .trustManager(pki.caCertificate())
+                        .trustManager(clientTrust)
                         .protocols(protocol).cipherSuites(suite).namedGroups(group).build();
                 return new Tls(contestant, group, server, client, null, null);
             }
@@ -153,7 +163,7 @@ final class Tls {
                         // BCJSSE finds no TLS 1.3 credentials in the JDK's default (SunX509) key manager.
                         ? SslContextBuilder.forServer(bcjsseKeyManagerFactory(pki))
                         : SslContextBuilder.forServer(pki.serverKey(), pki.serverChain());
-                SslContextBuilder client = SslContextBuilder.forClient().trustManager(pki.caCertificate())
+                SslContextBuilder client = SslContextBuilder.forClient().trustManager(clientTrust)
                         // Netty 4.2 verifies host names by default; these clients name no host (see class doc).
                         .endpointIdentificationAlgorithm(null);
                 for (SslContextBuilder b : List.of(server, client)) {
