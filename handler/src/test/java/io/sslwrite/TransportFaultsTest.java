@@ -24,6 +24,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.sslwrite.testing.TestPki;
 import io.sslwrite.testing.TlsPair;
+import io.sslwrite.testing.Waits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
+import static io.sslwrite.testing.Waits.await;
+import static io.sslwrite.testing.Waits.awaitSuccess;
+import static io.sslwrite.testing.Waits.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -67,7 +71,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class TransportFaultsTest {
 
     /** How long a wait may take before the test calls it a hang. */
-    static final long GUARD_SECONDS = 30;
+    static final long GUARD_SECONDS = Waits.GUARD_SECONDS;
     static final int MIB = 1 << 20;
 
     private EventLoopGroup group;
@@ -525,29 +529,6 @@ class TransportFaultsTest {
 
     private static <T> T onLoop(Channel channel, java.util.concurrent.Callable<T> task) throws Exception {
         return channel.eventLoop().submit(task).get(GUARD_SECONDS, TimeUnit.SECONDS);
-    }
-
-    private static void await(Future<?> future, String what) throws InterruptedException {
-        if (!future.await(GUARD_SECONDS, TimeUnit.SECONDS)) {
-            fail("hang: " + what + " did not complete within " + GUARD_SECONDS + " s");
-        }
-    }
-
-    private static void awaitSuccess(Future<?> future, String what) throws InterruptedException {
-        await(future, what);
-        if (!future.isSuccess()) {
-            fail(what + " failed: " + future.cause(), future.cause());
-        }
-    }
-
-    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GUARD_SECONDS);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("hang: " + what + " did not happen within " + GUARD_SECONDS + " s");
-            }
-            Thread.sleep(5);
-        }
     }
 
     private static boolean allDone(List<ChannelFuture> futures) {
