@@ -27,7 +27,7 @@ import java.util.Locale;
 import java.util.Vector;
 
 /**
- * The bctls {@code TlsClient} of one connection, configured from a client {@link SslWriteContext}:
+ * The bctls {@code TlsClient} of one connection, configured from a client context's {@link PeerConfig}:
  * versions, suites, groups, ALPN, SNI, the server's certificate check (PKIX, then RFC 6125 against
  * {@code peerHost}) and the optional client certificate. Renegotiation is left to the handler's
  * protocol subclass (DESIGN §4.6): bctls consults the protocol object, not this peer.
@@ -35,13 +35,13 @@ import java.util.Vector;
 @SuppressWarnings("rawtypes") // bctls's TlsClient/TlsServer API takes and returns raw Vector and Hashtable
 final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls12GroupSource {
 
-    private final SslWriteContext config;
+    private final PeerConfig config;
     private final String peerHost;
     private final PeerListener listener;
     /** The curve of a TLS 1.2 ECDHE exchange; bctls records a group only for TLS 1.3. */
     private int tls12Group = -1;
 
-    BcTlsClient(SslWriteContext config, String peerHost, PeerListener listener) {
+    BcTlsClient(PeerConfig config, String peerHost, PeerListener listener) {
         super(config.crypto());
         this.config = config;
         this.peerHost = peerHost;

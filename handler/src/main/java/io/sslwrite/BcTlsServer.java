@@ -24,7 +24,7 @@ import java.util.Hashtable;
 import java.util.Vector;
 
 /**
- * The bctls {@code TlsServer} of one connection, configured from a server {@link SslWriteContext}:
+ * The bctls {@code TlsServer} of one connection, configured from a server context's {@link PeerConfig}:
  * versions, suites (in our order), groups, ALPN, the server's credentials and, with
  * {@link ClientAuth#OPTIONAL}/{@link ClientAuth#REQUIRE}, the request and PKIX check of a client
  * certificate. Renegotiation is the handler's protocol subclass's business (DESIGN §4.6).
@@ -38,13 +38,13 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
      */
     private static final int MAX_CERTIFICATE_AUTHORITIES = 64;
 
-    private final SslWriteContext config;
+    private final PeerConfig config;
     private final PeerListener listener;
     private int tls12Group = -1;
     /** The SNI host name the client sent; bctls clears its own copy when the handshake completes. */
     private String sniHostName;
 
-    BcTlsServer(SslWriteContext config, PeerListener listener) {
+    BcTlsServer(PeerConfig config, PeerListener listener) {
         super(config.crypto());
         this.config = config;
         this.listener = listener;
@@ -87,16 +87,10 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     @Override
     protected int[] getSupportedCipherSuites() {
         String keyType = config.credentials().keyType();
-        int[] all = TlsUtils.getSupportedCipherSuites(getCrypto(), config.cipherSuiteCodes());
-        int n = 0;
-        int[] usable = new int[all.length];
-        for (int suite : all) {
+        return keep(TlsUtils.getSupportedCipherSuites(getCrypto(), config.cipherSuiteCodes()), suite -> {
             String needed = CipherSuites.serverKeyType(suite);
-            if (needed == null || needed.equals(keyType)) {
-                usable[n++] = suite;
-            }
-        }
-        return java.util.Arrays.copyOf(usable, n);
+            return needed == null || needed.equals(keyType);
+        });
     }
 
     /** Our order wins: AES-GCM before ChaCha20 (DESIGN §6), whatever the client lists first. */
@@ -107,15 +101,7 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
 
     @Override
     public int[] getSupportedGroups() {
-        int[] configured = config.namedGroupCodes();
-        int n = 0;
-        int[] usable = new int[configured.length];
-        for (int group : configured) {
-            if (TlsUtils.isSupportedNamedGroup(getCrypto(), group)) {
-                usable[n++] = group;
-            }
-        }
-        return java.util.Arrays.copyOf(usable, n);
+        return keep(config.namedGroupCodes(), group -> TlsUtils.isSupportedNamedGroup(getCrypto(), group));
     }
 
     /**
@@ -224,6 +210,11 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     public void notifyAlertReceived(short alertLevel, short alertDescription) {
         super.notifyAlertReceived(alertLevel, alertDescription);
         listener.alertReceived(alertLevel, alertDescription);
+    }
+
+    /** The values {@code keep} accepts, in their order. */
+    private static int[] keep(int[] values, java.util.function.IntPredicate keep) {
+        return java.util.Arrays.stream(values).filter(keep).toArray();
     }
 
     private static boolean contains(int[] array, int value) {

@@ -2,30 +2,22 @@ package io.sslwrite;
 
 import io.netty.channel.ChannelOption;
 
-import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The option values of one handler: the defaults of DESIGN §3, overridden by the context's builder,
- * then by {@link SslWriteHandler#setOption}. Values are validated by {@link OptionValidation} on
- * the way in, so readers can trust them.
+ * then by {@link SslWriteHandler#setOption}, which may be called from any thread (§4.7): a concurrent
+ * map publishes each value to the event loop. Values are validated by {@link OptionValidation} on the
+ * way in, so readers can trust them.
  */
 final class HandlerOptions {
-    static final int MAX_RECORD_SIZE_LIMIT = 1 << 14;
+    static final int MAX_RECORD_SIZE_LIMIT = OptionValidation.MAX_RECORD_SIZE;
 
-    private final Map<ChannelOption<?>, Object> values = new IdentityHashMap<>();
+    private final Map<ChannelOption<?>, Object> values = new ConcurrentHashMap<>();
 
     HandlerOptions(boolean client, Map<ChannelOption<?>, Object> fromContext) {
-        values.put(SslWriteOption.PARTIAL_WRITE, Boolean.FALSE);
-        values.put(SslWriteOption.AUTO_RETRY, Boolean.TRUE);
-        values.put(SslWriteOption.MAX_RECORD_SIZE, MAX_RECORD_SIZE_LIMIT);
-        values.put(SslWriteOption.MAX_PENDING_BYTES, Integer.MAX_VALUE);
-        values.put(SslWriteOption.RENEGOTIATION, client ? Renegotiation.ACCEPT : Renegotiation.DENY);
-        values.put(SslWriteOption.HANDSHAKE_TIMEOUT_MILLIS, 10_000L);
-        values.put(SslWriteOption.CLOSE_NOTIFY_FLUSH_TIMEOUT_MILLIS, 3_000L);
-        values.put(SslWriteOption.DYNAMIC_RECORD_SIZING, Boolean.FALSE);
-        values.put(SslWriteOption.DYNAMIC_RECORD_THRESHOLD, 131_072);
-        values.put(SslWriteOption.DYNAMIC_RECORD_IDLE_MILLIS, 1_000L);
+        values.putAll(OptionValidation.defaults(client));
         values.putAll(fromContext);
     }
 
@@ -48,31 +40,17 @@ final class HandlerOptions {
         return true;
     }
 
-    boolean partialWrite() {
-        return get(SslWriteOption.PARTIAL_WRITE);
-    }
+    boolean partialWrite() { return get(SslWriteOption.PARTIAL_WRITE); }
 
-    boolean autoRetry() {
-        return get(SslWriteOption.AUTO_RETRY);
-    }
+    boolean autoRetry() { return get(SslWriteOption.AUTO_RETRY); }
 
-    int maxRecordSize() {
-        return get(SslWriteOption.MAX_RECORD_SIZE);
-    }
+    int maxRecordSize() { return get(SslWriteOption.MAX_RECORD_SIZE); }
 
-    int maxPendingBytes() {
-        return get(SslWriteOption.MAX_PENDING_BYTES);
-    }
+    int maxPendingBytes() { return get(SslWriteOption.MAX_PENDING_BYTES); }
 
-    Renegotiation renegotiation() {
-        return get(SslWriteOption.RENEGOTIATION);
-    }
+    Renegotiation renegotiation() { return get(SslWriteOption.RENEGOTIATION); }
 
-    long handshakeTimeoutMillis() {
-        return get(SslWriteOption.HANDSHAKE_TIMEOUT_MILLIS);
-    }
+    long handshakeTimeoutMillis() { return get(SslWriteOption.HANDSHAKE_TIMEOUT_MILLIS); }
 
-    long closeNotifyFlushTimeoutMillis() {
-        return get(SslWriteOption.CLOSE_NOTIFY_FLUSH_TIMEOUT_MILLIS);
-    }
+    long closeNotifyFlushTimeoutMillis() { return get(SslWriteOption.CLOSE_NOTIFY_FLUSH_TIMEOUT_MILLIS); }
 }

@@ -3,32 +3,23 @@ package io.sslwrite;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.ClientAuth;
-import org.bouncycastle.tls.ProtocolName;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.TlsPeer;
-import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
-import java.security.PublicKey;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Vector;
 
 /**
  * An immutable TLS configuration for many connections, the counterpart of Netty's {@code SslContext}:
@@ -51,33 +42,14 @@ import java.util.Vector;
  */
 public final class SslWriteContext {
 
-    private static final List<String> VALID_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
-    /** Names of the protocols RFC 8996 retired; refused with a reason rather than as unknown. */
-    private static final List<String> RETIRED_PROTOCOLS = List.of("TLSv1.1", "TLSv1", "SSLv3", "SSLv2", "SSLv2Hello");
-
     private final boolean client;
-    private final KeyCredentials credentials;
-    private final PeerTrust trust;
-    private final ProtocolVersion[] protocolVersions;
-    private final int[] cipherSuiteCodes;
-    private final int[] namedGroupCodes;
-    private final List<String> applicationProtocols;
-    private final ClientAuth clientAuth;
+    private final PeerConfig peerConfig;
     private final Map<ChannelOption<?>, Object> options;
-    private final JcaTlsCrypto crypto;
 
-    private SslWriteContext(Builder b, KeyCredentials credentials, PeerTrust trust, ProtocolVersion[] versions,
-                            int[] suites, int[] groups, JcaTlsCrypto crypto) {
+    private SslWriteContext(Builder b, PeerConfig peerConfig) {
         this.client = b.client;
-        this.credentials = credentials;
-        this.trust = trust;
-        this.protocolVersions = versions;
-        this.cipherSuiteCodes = suites;
-        this.namedGroupCodes = groups;
-        this.applicationProtocols = b.applicationProtocols == null ? List.of() : List.of(b.applicationProtocols);
-        this.clientAuth = b.clientAuth;
+        this.peerConfig = peerConfig;
         this.options = Collections.unmodifiableMap(new LinkedHashMap<>(b.options));
-        this.crypto = crypto;
     }
 
     /** A server with the certificate chain (leaf first) and unencrypted private key of two PEM files. */
@@ -110,14 +82,22 @@ public final class SslWriteContext {
     }
 
     /** A handler for a server, or for a client that sends no SNI and verifies no host name. */
-    public SslWriteHandler newHandler(ByteBufAllocator alloc) { return new SslWriteHandler(this, alloc, null, -1); }
-
-    /** A client handler that sends SNI {@code peerHost} and verifies the server's certificate for it (RFC 6125). */
-    public SslWriteHandler newHandler(ByteBufAllocator alloc, String peerHost, int peerPort) {
-        return new SslWriteHandler(this, alloc, peerHost, peerPort);
+    public SslWriteHandler newHandler(ByteBufAllocator alloc) {
+        return newHandler(alloc, null);
     }
 
-    // ---- package-private contract used by SslWriteHandler ----
+    /**
+     * A client handler that sends SNI {@code peerHost} and verifies the server's certificate for it
+     * (RFC 6125). {@code peerPort} is accepted as in Netty's {@code SslContext.newHandler}; neither SNI
+     * nor the certificate check uses it.
+     */
+    public SslWriteHandler newHandler(ByteBufAllocator alloc, String peerHost, int peerPort) {
+        return newHandler(alloc, peerHost);
+    }
+
+    private SslWriteHandler newHandler(ByteBufAllocator alloc, String peerHost) {
+        return new SslWriteHandler(client, options, listener -> newPeer(peerHost, listener), alloc);
+    }
 
     /** {@code true} for {@link #forClient()}. */
     boolean isClient() { return client; }
@@ -127,64 +107,36 @@ public final class SslWriteContext {
      * verification for {@code peerHost} when it is not null), a {@code TlsServer} for a server context.
      * It reports handshake completion and alerts to {@code listener}.
      */
-    TlsPeer newPeer(String peerHost, int peerPort, PeerListener listener) {
+    TlsPeer newPeer(String peerHost, PeerListener listener) {
         Objects.requireNonNull(listener, "listener");
-        return client ? new BcTlsClient(this, peerHost, listener) : new BcTlsServer(this, listener);
+        return client ? new BcTlsClient(peerConfig, peerHost, listener) : new BcTlsServer(peerConfig, listener);
     }
 
     /** The option values set with {@link Builder#option}; the handler applies its defaults for the rest. */
     Map<ChannelOption<?>, Object> options() { return options; }
 
-    // ---- for the peers ----
-
-    JcaTlsCrypto crypto() { return crypto; }
-
-    /** Newest first. */
-    ProtocolVersion[] protocolVersions() { return protocolVersions.clone(); }
-
-    int[] cipherSuiteCodes() { return cipherSuiteCodes.clone(); }
-
-    int[] namedGroupCodes() { return namedGroupCodes.clone(); }
-
-    /** Null for a client without a certificate. */
-    KeyCredentials credentials() { return credentials; }
-
-    /** Null for a server with {@link ClientAuth#NONE}. */
-    PeerTrust trust() { return trust; }
-
-    ClientAuth clientAuth() { return clientAuth; }
-
-    /** ALPN names as bctls wants them, a new Vector per call (bctls may keep it); null for none. */
-    Vector<ProtocolName> alpnProtocolNames() {
-        if (applicationProtocols.isEmpty()) {
-            return null;
-        }
-        Vector<ProtocolName> names = new Vector<>(applicationProtocols.size());
-        for (String p : applicationProtocols) {
-            names.add(ProtocolName.asUtf8Encoding(p));
-        }
-        return names;
-    }
+    /** The crypto every connection of the context shares (DESIGN §6). */
+    JcaTlsCrypto crypto() { return peerConfig.crypto(); }
 
     @Override
     public String toString() {
         List<String> suites = new ArrayList<>();
-        for (int s : cipherSuiteCodes) {
+        for (int s : peerConfig.cipherSuiteCodes()) {
             suites.add(CipherSuites.name(s));
         }
         List<String> groups = new ArrayList<>();
-        for (int g : namedGroupCodes) {
+        for (int g : peerConfig.namedGroupCodes()) {
             groups.add(NamedGroups.name(g));
         }
         List<String> versions = new ArrayList<>();
-        for (ProtocolVersion v : protocolVersions) {
+        for (ProtocolVersion v : peerConfig.protocolVersions()) {
             versions.add(ProtocolVersion.TLSv13.equals(v) ? "TLSv1.3" : "TLSv1.2");
         }
         return "SslWriteContext(" + (client ? "client" : "server") + ", protocols=" + versions
                 + ", cipherSuites=" + suites + ", namedGroups=" + groups
-                + (applicationProtocols.isEmpty() ? "" : ", alpn=" + applicationProtocols)
-                + (client ? "" : ", clientAuth=" + clientAuth)
-                + (trust == null ? "" : ", trust=" + trust) + ")";
+                + (peerConfig.applicationProtocols().isEmpty() ? "" : ", alpn=" + peerConfig.applicationProtocols())
+                + (client ? "" : ", clientAuth=" + peerConfig.clientAuth())
+                + (peerConfig.trust() == null ? "" : ", trust=" + peerConfig.trust()) + ")";
     }
 
     private static <T> T requireNonNull(T value, String name) {
@@ -332,20 +284,20 @@ public final class SslWriteContext {
          *         its certificate, an expired certificate, a trust manager that cannot be used
          */
         public SslWriteContext build() throws SSLException {
-            ProtocolVersion[] versions = parseProtocols();
-            int[] suites = parseCipherSuites(versions);
-            int[] groups = parseNamedGroups();
-            checkApplicationProtocols();
+            ProtocolVersion[] versions = ContextChecks.protocols(protocols);
+            int[] suites = ContextChecks.cipherSuites(cipherSuites, versions);
+            int[] groups = ContextChecks.namedGroups(namedGroups);
+            ContextChecks.applicationProtocols(applicationProtocols);
 
             KeyCredentials credentials = null;
             if (key != null) {
                 credentials = new KeyCredentials(key, keyCertChain);
-                checkCredentials(credentials);
+                ContextChecks.credentials(credentials);
             } else if (!client) {
                 throw new SSLException("a server needs a certificate and key: use forServer(certChainPem, keyPem)");
             }
             if (!client && credentials != null) {
-                checkServerSuites(credentials, versions, suites);
+                ContextChecks.serverSuites(credentials, versions, suites);
             }
 
             PeerTrust trust = null;
@@ -364,211 +316,10 @@ public final class SslWriteContext {
             }
 
             JcaTlsCrypto crypto = CryptoFactory.newCrypto();
-            checkCryptoSupport(crypto, suites, groups);
-            return new SslWriteContext(this, credentials, trust, versions, suites, groups, crypto);
-        }
-
-        private ProtocolVersion[] parseProtocols() throws SSLException {
-            if (protocols == null) {
-                return ProtocolVersion.TLSv13.downTo(ProtocolVersion.TLSv12);
-            }
-            if (protocols.length == 0) {
-                throw new SSLException("protocols(): no protocol given (valid: " + VALID_PROTOCOLS + ")");
-            }
-            boolean tls13 = false;
-            boolean tls12 = false;
-            for (String p : protocols) {
-                if (p == null) {
-                    throw new SSLException("protocols(): null protocol name (valid: " + VALID_PROTOCOLS + ")");
-                }
-                String name = p.trim();
-                if (name.equalsIgnoreCase("TLSv1.3")) {
-                    tls13 = true;
-                } else if (name.equalsIgnoreCase("TLSv1.2")) {
-                    tls12 = true;
-                } else if (containsIgnoreCase(RETIRED_PROTOCOLS, name)) {
-                    throw new SSLException("protocol " + p + " is not supported: sslwrite speaks TLSv1.3 and TLSv1.2"
-                            + " only (RFC 8996 retired TLS 1.0 and 1.1; SSL is broken); use " + VALID_PROTOCOLS);
-                } else {
-                    throw new SSLException("unknown protocol \"" + p + "\" (valid: " + VALID_PROTOCOLS + ")");
-                }
-            }
-            if (tls13 && tls12) {
-                return ProtocolVersion.TLSv13.downTo(ProtocolVersion.TLSv12);
-            }
-            return new ProtocolVersion[] {tls13 ? ProtocolVersion.TLSv13 : ProtocolVersion.TLSv12};
-        }
-
-        private int[] parseCipherSuites(ProtocolVersion[] versions) throws SSLException {
-            List<String> names = cipherSuites == null ? CipherSuites.DEFAULTS : Arrays.asList(cipherSuites);
-            if (names.isEmpty()) {
-                throw new SSLException("cipherSuites(): empty list; name at least one of "
-                        + CipherSuites.supportedNames());
-            }
-            List<Integer> codes = new ArrayList<>();
-            for (String name : names) {
-                int code = name == null ? -1 : CipherSuites.code(name.trim());
-                if (code < 0) {
-                    throw new SSLException("unknown cipher suite " + name + " (supported: "
-                            + CipherSuites.supportedNames() + ")");
-                }
-                if (!codes.contains(code)) {
-                    codes.add(code);
-                }
-            }
-            boolean usable = false;
-            for (int code : codes) {
-                for (ProtocolVersion v : versions) {
-                    usable |= TlsUtils.isValidVersionForCipherSuite(code, v);
-                }
-            }
-            if (!usable) {
-                throw new SSLException("none of the cipher suites " + names + " can be used with "
-                        + describe(versions) + ": TLS 1.3 suites (TLS_AES_*, TLS_CHACHA20_*) need TLSv1.3,"
-                        + " the others TLSv1.2");
-            }
-            return toArray(codes);
-        }
-
-        private int[] parseNamedGroups() throws SSLException {
-            List<String> names = namedGroups == null ? NamedGroups.DEFAULTS : Arrays.asList(namedGroups);
-            if (names.isEmpty()) {
-                throw new SSLException("namedGroups(): empty list; name at least one of " + NamedGroups.supportedNames());
-            }
-            List<Integer> codes = new ArrayList<>();
-            for (String name : names) {
-                int code = name == null ? -1 : NamedGroups.code(name.trim());
-                if (code < 0) {
-                    throw new SSLException("unknown named group " + name + " (supported: "
-                            + NamedGroups.supportedNames() + ")");
-                }
-                if (!codes.contains(code)) {
-                    codes.add(code);
-                }
-            }
-            return toArray(codes);
-        }
-
-        private void checkApplicationProtocols() throws SSLException {
-            if (applicationProtocols == null) {
-                return;
-            }
-            for (String p : applicationProtocols) {
-                // RFC 7301 §3.1: each name is 1..255 bytes.
-                int len = p == null ? 0 : p.getBytes(StandardCharsets.UTF_8).length;
-                if (len < 1 || len > 255) {
-                    throw new SSLException("applicationProtocols(): \"" + p + "\" is " + len
-                            + " bytes long (expected: 1..255, RFC 7301 §3.1)");
-                }
-            }
-        }
-
-        private void checkCredentials(KeyCredentials c) throws SSLException {
-            X509Certificate leaf = c.chain[0];
-            String subject = leaf.getSubjectX500Principal().getName();
-            if (!c.isSupportedKeyType()) {
-                throw new SSLException("the certificate " + subject + " has a " + c.keyType()
-                        + " key; sslwrite signs with EC (P-256, P-384, P-521) and RSA keys only");
-            }
-            if (!keyMatches(c.key, leaf.getPublicKey())) {
-                throw new SSLException("the private key does not match the certificate " + subject
-                        + " (a test signature by the key does not verify with the certificate's public key);"
-                        + " check that the key file belongs to the first certificate of the chain");
-            }
-            // Only the leaf: chains sometimes carry an expired cross-signed root for old clients, which
-            // peers skip when they find a trusted path without it.
-            Date now = new Date();
-            if (now.after(leaf.getNotAfter())) {
-                throw new SSLException("the certificate " + subject + " expired on " + leaf.getNotAfter().toInstant()
-                        + "; renew it");
-            }
-            if (now.before(leaf.getNotBefore())) {
-                throw new SSLException("the certificate " + subject + " is not valid before "
-                        + leaf.getNotBefore().toInstant() + "; check the system clock or the certificate");
-            }
-        }
-
-        /** A TLS 1.2-only server needs a TLS 1.2 suite its key can sign for. */
-        private void checkServerSuites(KeyCredentials c, ProtocolVersion[] versions, int[] suites) throws SSLException {
-            for (int suite : suites) {
-                for (ProtocolVersion v : versions) {
-                    if (TlsUtils.isValidVersionForCipherSuite(suite, v)) {
-                        String needed = CipherSuites.serverKeyType(suite);
-                        if (needed == null || needed.equals(c.keyType())) {
-                            return;
-                        }
-                    }
-                }
-            }
-            throw new SSLException("none of the cipher suites fits the server's " + c.describeKey() + " key with "
-                    + describe(versions) + ": TLS 1.2 needs an ECDHE_ECDSA suite for an EC key and an ECDHE_RSA"
-                    + " suite for an RSA key");
-        }
-
-        private static void checkCryptoSupport(JcaTlsCrypto crypto, int[] suites, int[] groups) throws SSLException {
-            for (int suite : suites) {
-                if (TlsUtils.getSupportedCipherSuites(crypto, new int[] {suite}).length == 0) {
-                    throw new SSLException("cipher suite " + CipherSuites.name(suite)
-                            + " is not available from the JDK's or BouncyCastle's providers; remove it");
-                }
-            }
-            for (int group : groups) {
-                if (!TlsUtils.isSupportedNamedGroup(crypto, group)) {
-                    throw new SSLException("named group " + NamedGroups.name(group)
-                            + " is not available from the JDK's or BouncyCastle's providers; remove it");
-                }
-            }
-        }
-
-        /** Signs a test value with {@code key} and verifies it with {@code pub}. */
-        private static boolean keyMatches(PrivateKey key, PublicKey pub) {
-            String alg = pub.getAlgorithm().toUpperCase(Locale.ROOT);
-            String sigAlg;
-            if (alg.equals("EC")) {
-                sigAlg = "SHA256withECDSA";
-            } else if (alg.equals("RSA")) {
-                sigAlg = "SHA256withRSA";
-            } else {
-                return true;        // refused elsewhere as an unsupported key type
-            }
-            if (!key.getAlgorithm().equalsIgnoreCase(pub.getAlgorithm())) {
-                return false;
-            }
-            try {
-                byte[] probe = "sslwrite key check".getBytes(StandardCharsets.US_ASCII);
-                Signature signer = Signature.getInstance(sigAlg);
-                signer.initSign(key);
-                signer.update(probe);
-                byte[] sig = signer.sign();
-                Signature verifier = Signature.getInstance(sigAlg);
-                verifier.initVerify(pub);
-                verifier.update(probe);
-                return verifier.verify(sig);
-            } catch (GeneralSecurityException | RuntimeException e) {
-                return false;
-            }
-        }
-
-        private static String describe(ProtocolVersion[] versions) {
-            return versions.length == 2 ? "TLSv1.3 and TLSv1.2"
-                    : ProtocolVersion.TLSv13.equals(versions[0]) ? "TLSv1.3 only" : "TLSv1.2 only";
-        }
-
-        private static boolean containsIgnoreCase(List<String> list, String s) {
-            for (String e : list) {
-                if (e.equalsIgnoreCase(s)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        private static int[] toArray(List<Integer> list) {
-            int[] a = new int[list.size()];
-            for (int i = 0; i < a.length; i++) {
-                a[i] = list.get(i);
-            }
-            return a;
+            ContextChecks.cryptoSupport(crypto, suites, groups);
+            List<String> alpn = applicationProtocols == null ? List.of() : List.of(applicationProtocols);
+            return new SslWriteContext(this, new PeerConfig(crypto, versions, suites, groups, credentials, trust,
+                    clientAuth, alpn));
         }
     }
 }

@@ -264,8 +264,8 @@ class ContextBuilderTest {
         IOException serverFailure;
 
         Pair(SslWriteContext client, String peerHost, SslWriteContext server) {
-            clientPeer = client.newPeer(peerHost, 443, clientListener);
-            serverPeer = server.newPeer(null, -1, serverListener);
+            clientPeer = client.newPeer(peerHost, clientListener);
+            serverPeer = server.newPeer(null, serverListener);
             assertTrue(clientPeer instanceof TlsClient);
             assertTrue(serverPeer instanceof TlsServer);
         }
