@@ -111,7 +111,8 @@ final class ClosePath {
             case PEER_CLOSE_NOTIFY, EOF -> lastWrite = conn.flushProtocolOutput();
             case FATAL -> lastWrite = writeAlert();
         }
-        if (lastWrite != null && !lastWrite.isDone()) {
+        // A fatal alert is followed by the drain even once it is written, so the timer bounds both.
+        if (lastWrite != null && (how == Ending.FATAL || !lastWrite.isDone())) {
             startCloseTimer();
         }
     }

@@ -4,7 +4,7 @@ package io.sslwrite;
  * The ways a connection ends (§4.7). {@link Connection#end} settles the same things for each (state,
  * queued writes, writability, the three futures, events, timers); what differs is written here: the
  * terminal state, whether the peer closed cleanly, whether {@code exceptionCaught} fires, and how the
- * channel is closed afterwards ({@link ClosePath#finish}).
+ * channel is closed afterwards ({@link ClosePath#sendLastBytes}, {@link ClosePath#closeAfterLastBytes}).
  */
 enum Ending {
     /** Our close_notify after the queue drained, or {@code close()} before the handshake completed. */

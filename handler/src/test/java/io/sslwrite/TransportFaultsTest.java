@@ -171,20 +171,26 @@ class TransportFaultsTest {
     @Test
     void aServerThatLeavesDuringTheHandshakeFailsTheClientsHandshakeAndItsQueuedWrite() throws Exception {
         try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            // The peer leaves once the write is queued, so that the write waits for the handshake.
+            CompletableFuture<Void> writeQueued = new CompletableFuture<>();
             CompletableFuture<Void> peer = CompletableFuture.runAsync(() -> {
                 try (Socket s = listener.accept()) {
                     InputStream in = s.getInputStream();
                     byte[] header = in.readNBytes(5);
                     in.readNBytes(((header[3] & 0xff) << 8) | (header[4] & 0xff)); // the whole ClientHello
+                    writeQueued.get(GUARD_SECONDS, TimeUnit.SECONDS);
                     s.shutdownOutput(); // FIN, nothing unread: no reset
                     in.read();
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
                 }
             }, threads);
             SslWriteContext context = SslWriteContext.forClient().trustManager(TestPki.caPem()).build();
             Conn conn = connectSslwrite(context, listener.getLocalPort());
             ChannelFuture queued = onLoop(conn.channel, () -> conn.channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[100])));
+            writeQueued.complete(null);
             await(conn.handler.handshakeFuture(), "client handshake failure");
             await(queued, "queued write");
             await(conn.channel.closeFuture(), "client channel close");
