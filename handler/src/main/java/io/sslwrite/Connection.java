@@ -96,9 +96,12 @@ final class Connection {
         closer.takeOverHalfClosure();
         long timeout = options.handshakeTimeoutMillis();
         if (timeout > 0) {
-            handshakeTimer = ctx.executor().schedule(() -> end(Ending.FATAL, new SslHandshakeTimeoutException(
-                    "handshake timed out after " + timeout + " ms (HANDSHAKE_TIMEOUT_MILLIS); the peer did not"
-                            + " complete it")), timeout, TimeUnit.MILLISECONDS);
+            handshakeTimer = ctx.executor().schedule(() -> {
+                if (!handshakePromise.isDone()) {
+                    end(Ending.FATAL, new SslHandshakeTimeoutException("handshake timed out after " + timeout
+                            + " ms (HANDSHAKE_TIMEOUT_MILLIS); the peer did not complete it"));
+                }
+            }, timeout, TimeUnit.MILLISECONDS);
         }
         if (client) {
             try {
