@@ -11,6 +11,7 @@ import io.sslwrite.SslRenegotiationEvent;
 import io.sslwrite.SslWriteContext;
 import io.sslwrite.SslWriteHandler;
 import io.sslwrite.SslWriteOption;
+import io.sslwrite.testing.Waits;
 import io.sslwrite.testing.OpenSslConsole;
 import io.sslwrite.testing.TestPki;
 import org.junit.jupiter.api.BeforeEach;
@@ -320,12 +321,10 @@ class OpenSslRenegotiationInteropTest extends AbstractInteropTest {
 
     /** Waits for {@code condition}, polling; a hang guard, not a timing assertion. */
     static void awaitCondition(BooleanSupplier condition, String what, OpenSslPeer peer) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GUARD_SECONDS);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("hang: " + what + " did not happen within " + GUARD_SECONDS + " s; openssl: " + peer.describe());
-            }
-            Thread.sleep(5);
+        try {
+            Waits.awaitTrue(condition, what);
+        } catch (AssertionError hang) {
+            fail(hang.getMessage() + "; openssl: " + peer.describe());
         }
     }
 
