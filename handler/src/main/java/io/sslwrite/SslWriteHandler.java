@@ -56,7 +56,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
 
     // ---- Public API (DESIGN §3) ----
 
-    /** Succeeds when the initial handshake completes; fails with its cause. */
+    /** {@return a future that succeeds when the initial handshake completes, and fails with its cause} */
     public synchronized Future<Channel> handshakeFuture() {
         if (handshakePromise == null) {
             handshakePromise = ImmediateEventExecutor.INSTANCE.newPromise();
@@ -67,6 +67,8 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     /**
      * Succeeds when the peer's close_notify arrives; fails when the connection ends otherwise (for an
      * EOF without close_notify, with an {@link SSLException} that says so: possible truncation).
+     *
+     * @return the future of the peer's close_notify, of this handler's channel
      */
     public synchronized Future<Channel> sslCloseFuture() {
         if (sslClosePromise == null) {
@@ -75,7 +77,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         return sslClosePromise;
     }
 
-    /** The negotiated parameters, or null before the handshake completes. */
+    /** {@return the negotiated parameters, or null before the handshake completes} */
     public SslWriteSession session() {
         Connection c = conn;
         return c == null ? null : c.session();
@@ -84,6 +86,9 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     /**
      * Sets an {@link SslWriteOption} on this handler, like {@code ChannelConfig.setOption}.
      *
+     * @param <T> the option's value type
+     * @param option one of {@link SslWriteOption}'s constants
+     * @param value its new value
      * @return false if {@code option} is not one of {@link SslWriteOption}'s
      * @throws IllegalArgumentException if the value is out of range
      */
@@ -91,12 +96,18 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         return options.set(option, value);
     }
 
-    /** The current value of an {@link SslWriteOption}, or null if {@code option} is not one. */
+    /**
+     * The current value of an {@link SslWriteOption}, or null if {@code option} is not one.
+     *
+     * @param <T> the option's value type
+     * @param option one of {@link SslWriteOption}'s constants
+     * @return its value on this handler, or null
+     */
     public <T> T getOption(ChannelOption<T> option) {
         return options.isKnown(option) ? options.get(option) : null;
     }
 
-    /** Plaintext bytes queued and not yet encrypted. */
+    /** {@return the plaintext bytes queued and not yet encrypted} */
     public long pendingOutboundBytes() {
         return queue.pendingBytes();
     }
