@@ -49,6 +49,8 @@ public abstract class SslWriteProtocolNegotiationHandler extends ChannelInboundH
     private boolean done;
 
     /**
+     * A handler that sets up {@code fallbackProtocol} when the peers negotiated none.
+     *
      * @param fallbackProtocol the protocol to set up when none was negotiated, e.g. "http/1.1"
      */
     protected SslWriteProtocolNegotiationHandler(String fallbackProtocol) {
