@@ -55,7 +55,7 @@ final class CryptoFactory {
     static JcaTlsCrypto newCrypto() {
         // Separate generators for key material and for nonces (RFC 8446 appendix C.1 advises
         // against nonces revealing the state that key material comes from).
-        return new SslWriteCrypto(new JdkFirstHelper(BOUNCY_CASTLE), new SecureRandom(), new SecureRandom());
+        return new LightweightTlsCrypto(new JdkFirstHelper(BOUNCY_CASTLE), new SecureRandom(), new SecureRandom());
     }
 
     /**
