@@ -21,11 +21,14 @@ import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
 
 import java.io.OutputStream;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * ECDSA keys of the JDK turned into BouncyCastle's lightweight parameters on its custom-curve
@@ -37,6 +40,23 @@ import java.util.Locale;
  * than P-256, P-384 and P-521, gives {@code null}, and the caller keeps the JDK for it.
  */
 final class LightweightEcdsa {
+
+    /**
+     * Peer public keys recently decoded, by their X.509 encoding. A verification with a key seen before
+     * reuses the multiples of its point that BC's ECDSA verification computes and keeps on the point
+     * ({@code WNafUtil.precompute}): measured with BC 1.84 on P-256, 83 µs per verification against
+     * 204 µs with a freshly decoded key. A client that reconnects to the same servers sees the same keys
+     * again and again; a server that verifies many different client keys only evicts. Equal encodings
+     * are the same key, so nothing but time is shared. Bounded, least recently used first out.
+     */
+    private static final int KEY_CACHE_SIZE = 64;
+    private static final Map<ByteBuffer, ECPublicKeyParameters> PUBLIC_KEYS =
+            new LinkedHashMap<ByteBuffer, ECPublicKeyParameters>(KEY_CACHE_SIZE * 2, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<ByteBuffer, ECPublicKeyParameters> eldest) {
+                    return size() > KEY_CACHE_SIZE;
+                }
+            };
 
     private LightweightEcdsa() { }
 
@@ -60,11 +80,30 @@ final class LightweightEcdsa {
 
     /** The lightweight form of {@code key}; {@code null} when it is not an EC key on a NIST curve. */
     static ECPublicKeyParameters publicKey(PublicKey key) {
-        if (!(key instanceof ECPublicKey) || key.getEncoded() == null) {
+        byte[] encoded = key instanceof ECPublicKey ? key.getEncoded() : null;
+        if (encoded == null) {
             return null;
         }
+        ByteBuffer cacheKey = ByteBuffer.wrap(encoded);
+        ECPublicKeyParameters cached;
+        synchronized (PUBLIC_KEYS) {
+            cached = PUBLIC_KEYS.get(cacheKey);
+        }
+        if (cached != null) {
+            return cached;
+        }
+        ECPublicKeyParameters decoded = decodePublicKey(encoded);
+        if (decoded != null) {
+            synchronized (PUBLIC_KEYS) {
+                PUBLIC_KEYS.put(cacheKey, decoded);
+            }
+        }
+        return decoded;
+    }
+
+    private static ECPublicKeyParameters decodePublicKey(byte[] encoded) {
         try {
-            SubjectPublicKeyInfo info = SubjectPublicKeyInfo.getInstance(key.getEncoded());
+            SubjectPublicKeyInfo info = SubjectPublicKeyInfo.getInstance(encoded);
             ECNamedDomainParameters domain = domain(info.getAlgorithm());
             if (domain == null) {
                 return null;
