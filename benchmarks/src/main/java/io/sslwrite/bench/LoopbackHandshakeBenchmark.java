@@ -130,6 +130,16 @@ public class LoopbackHandshakeBenchmark {
         return handler;
     }
 
+    /** The server's event-loop thread, whose CPU time is the server's cost of the handshakes. */
+    Thread serverThread() throws Exception {
+        return loops.server.next().submit(Thread::currentThread).get();
+    }
+
+    /** The clients' event-loop thread. */
+    Thread clientThread() throws Exception {
+        return loops.client.next().submit(Thread::currentThread).get();
+    }
+
     private void serverDone(Future<?> done) {
         if (!done.isSuccess()) {
             failure.compareAndSet(null, done.cause());

@@ -51,7 +51,7 @@ import java.util.stream.Collectors;
  */
 public final class RunAll {
 
-    enum Suite { WRITE, LOOPBACK, HANDSHAKE, SLOWREADER, FILES, TTFB }
+    enum Suite { WRITE, LOOPBACK, HANDSHAKE, HANDSHAKECPU, SLOWREADER, FILES, TTFB }
 
     /** The forked JVMs' flags: fixed heap, room for SslHandler's 512 MiB of ciphertext, no leak sampling. */
     static final List<String> FORK_JVM_ARGS = List.of(
@@ -143,6 +143,7 @@ public final class RunAll {
         runTotal = (suites.contains(Suite.WRITE) ? runnable.size() * 2 * 2 * 2 : 0)
                 + (suites.contains(Suite.LOOPBACK) ? runnable.size() : 0)
                 + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * 2 * 2 * 2 : 0)
+                + (suites.contains(Suite.HANDSHAKECPU) ? runnable.size() : 0)
                 + (suites.contains(Suite.SLOWREADER) ? runnable.size() : 0)
                 + (suites.contains(Suite.FILES) ? runnable.size() : 0)
                 + (suites.contains(Suite.TTFB) ? runnable.size() : 0);
@@ -152,6 +153,7 @@ public final class RunAll {
                 + (suites.contains(Suite.LOOPBACK) ? runnable.size() * (3 + 6 + 9 + 3L) : 0)
                 + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * 2L * 2L
                         * ((3 + HANDSHAKE_WARMUPS + 3) + (3 + LOOPBACK_HANDSHAKE_WARMUPS * 2 + 3 * 2)) : 0)
+                + (suites.contains(Suite.HANDSHAKECPU) ? runnable.size() * 120L : 0)
                 + (suites.contains(Suite.SLOWREADER) ? runnable.size() * 15L : 0)
                 + (suites.contains(Suite.FILES) ? runnable.size() * 25L : 0)
                 + (suites.contains(Suite.TTFB) ? runnable.size() * 40L : 0);
@@ -188,6 +190,11 @@ public final class RunAll {
                         loopbackHandshake(group, certificate, c);
                     }
                 }
+            }
+        }
+        if (suites.contains(Suite.HANDSHAKECPU)) {
+            for (Contestant c : runnable) {
+                handshakeCpu(c);
             }
         }
         if (suites.contains(Suite.SLOWREADER)) {
@@ -254,6 +261,24 @@ public final class RunAll {
                 Map.of("group", group, "certificate", certificate.name()),
                 quick ? 0 : LOOPBACK_HANDSHAKE_WARMUPS, 2, quick ? 1 : 3, 2);
         put("handshake.loopback", params, "handshakes/s", c, r == null ? "failed" : score(r, "%.0f"));
+    }
+
+    private void handshakeCpu(Contestant c) throws Exception {
+        long t0 = System.nanoTime();
+        Map<String, String> kv = child(HandshakeCpuBenchmark.class, HandshakeCpuBenchmark.RESULT_PREFIX, "handshake-cpu", c);
+        for (CertificateType certificate : CertificateType.values()) {
+            for (String group : HandshakeCpuBenchmark.GROUPS) {
+                String key = group + "." + certificate;
+                String params = "TLS 1.3, " + group + ", " + describe(certificate) + " certificates";
+                String inMemory = kv == null ? "failed" : kv.getOrDefault("inMemory." + key, "?");
+                put("handshake.cpu", params, "in memory, client+server, handshakes per CPU-s", c, inMemory);
+                put("handshake.cpu", params, "loopback server, handshakes per CPU-s", c,
+                        kv == null ? "failed" : kv.getOrDefault("loopbackServer." + key, "n/a"));
+                put("handshake.cpu", params, "loopback clients, handshakes per CPU-s", c,
+                        kv == null ? "failed" : kv.getOrDefault("loopbackClient." + key, "n/a"));
+            }
+        }
+        progress("handshake.cpu " + c + " (" + secondsSince(t0) + " s)");
     }
 
     /** Puts n/a cells, with the reason under the table, when {@code c} cannot do {@code group}. */
@@ -540,6 +565,11 @@ public final class RunAll {
                     .append("server on one event loop, ").append(LoopbackHandshakeBenchmark.CONCURRENCY)
                     .append(" clients in flight on the other, counted when the server's handshake completes; ")
                     .append("both full TLS 1.3 handshakes (no resumption), the server certificate checked against its CA.\n");
+        }
+        if (suites.contains(Suite.HANDSHAKECPU)) {
+            sb.append("handshake.cpu: not JMH, one JVM per contestant; handshakes per CPU-second of the thread(s) doing them ")
+                    .append("(in memory: the one thread, both sides; loopback: the server's event loop, and the clients'), ")
+                    .append("median of 3 rounds of 1 CPU-s after a warm-up of at least 4 CPU-s that lasts until two rounds agree within 10%: what a handshake costs whatever the load.\n");
         }
         if (suites.contains(Suite.FILES)) {
             sb.append("files: not JMH, one JVM per contestant; 1 warm-up transfer (its bytes checked by SHA-256) then ")

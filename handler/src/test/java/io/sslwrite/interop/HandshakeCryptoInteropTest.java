@@ -2,12 +2,12 @@ package io.sslwrite.interop;
 
 import io.netty.handler.ssl.ClientAuth;
 import io.sslwrite.SslWriteContext;
+import io.sslwrite.interop.OpenSslServerInteropTest.ServerKey;
 import io.sslwrite.testing.TestPki;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.io.File;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -22,27 +22,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class HandshakeCryptoInteropTest extends AbstractInteropTest {
 
-    /** A server key pair as PEM files. */
-    enum ServerKey {
-        EC_P256(TestPki.serverCertPem(), TestPki.serverKeyPem()),
-        RSA_2048(TestPki.rsaServerCertPem(), TestPki.rsaServerKeyPem());
-
-        final File cert;
-        final File key;
-
-        ServerKey(File cert, File key) {
-            this.cert = cert;
-            this.key = key;
-        }
-    }
-
     static Stream<Arguments> cases() {
         return Stream.of(
-                Arguments.of("TLSv1.3", "-tls1_3", "x25519", ServerKey.EC_P256),
-                Arguments.of("TLSv1.3", "-tls1_3", "secp256r1", ServerKey.EC_P256),
-                Arguments.of("TLSv1.3", "-tls1_3", "secp384r1", ServerKey.RSA_2048),
-                Arguments.of("TLSv1.2", "-tls1_2", "secp256r1", ServerKey.EC_P256),
-                Arguments.of("TLSv1.2", "-tls1_2", "x25519", ServerKey.RSA_2048));
+                Arguments.of("TLSv1.3", "-tls1_3", "x25519", ServerKey.EC),
+                Arguments.of("TLSv1.3", "-tls1_3", "secp256r1", ServerKey.EC),
+                Arguments.of("TLSv1.3", "-tls1_3", "secp384r1", ServerKey.RSA),
+                Arguments.of("TLSv1.2", "-tls1_2", "secp256r1", ServerKey.EC),
+                Arguments.of("TLSv1.2", "-tls1_2", "x25519", ServerKey.RSA));
     }
 
     /**
@@ -59,8 +45,9 @@ class HandshakeCryptoInteropTest extends AbstractInteropTest {
     @MethodSource("cases")
     void sslwriteClientWithCertificateHandshakesWithOpenSslServer(String protocol, String flag, String group,
                                                                  ServerKey serverKey) throws Exception {
-        PeerProcess server = startOpenSslServer(flag, serverKey.cert.toPath(), serverKey.key.toPath(),
-                "-groups", String.join(":", groups(protocol, group)), "-Verify", "1", "-CAfile", TestPki.caPem().toString());
+        PeerProcess server = startOpenSslServer(flag, serverKey.cert, serverKey.key,
+                "-groups", String.join(":", groups(protocol, group)),
+                "-Verify", "1", "-CAfile", TestPki.caPem().toString());
         SslWriteContext context = SslWriteContext.forClient().trustManager(TestPki.caPem())
                 .keyManager(TestPki.clientCertPem(), TestPki.clientKeyPem())
                 .protocols(protocol).namedGroups(groups(protocol, group)).build();
@@ -73,8 +60,9 @@ class HandshakeCryptoInteropTest extends AbstractInteropTest {
 
     @ParameterizedTest(name = "{0} {2}, {3} server key, EC client key")
     @MethodSource("cases")
-    void sslwriteServerRequiringACertificateHandshakesWithOpenSslClient(String protocol, String flag, String group,
-                                                                       ServerKey serverKey) throws Exception {
+    void sslwriteServerRequiringACertificateHandshakesWithOpenSslClient(String protocol, String flag,
+                                                                       String group, ServerKey serverKey)
+            throws Exception {
         SslWriteContext context = SslWriteContext.forServer(serverKey.cert, serverKey.key)
                 .clientAuth(ClientAuth.REQUIRE).trustManager(TestPki.caPem())
                 .protocols(protocol).namedGroups(groups(protocol, group)).build();
