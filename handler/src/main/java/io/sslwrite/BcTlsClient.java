@@ -16,6 +16,7 @@ import org.bouncycastle.tls.TlsECDHEKeyExchange;
 import org.bouncycastle.tls.TlsKeyExchange;
 import org.bouncycastle.tls.TlsKeyExchangeFactory;
 import org.bouncycastle.tls.TlsServerCertificate;
+import org.bouncycastle.tls.TlsSession;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
@@ -33,18 +34,22 @@ import java.util.Vector;
  * protocol subclass (DESIGN §4.6): bctls consults the protocol object, not this peer.
  */
 @SuppressWarnings("rawtypes") // bctls's TlsClient/TlsServer API takes and returns raw Vector and Hashtable
-final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls12GroupSource {
+final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls12GroupSource,
+        SslWriteSession.ServerNameSource {
 
     private final SslWriteContext config;
     private final String peerHost;
+    /** "host:port" for the session cache; null without a host name, and then nothing is resumed. */
+    private final String sessionKey;
     private final PeerListener listener;
     /** The curve of a TLS 1.2 ECDHE exchange; bctls records a group only for TLS 1.3. */
     private int tls12Group = -1;
 
-    BcTlsClient(SslWriteContext config, String peerHost, PeerListener listener) {
+    BcTlsClient(SslWriteContext config, String peerHost, int peerPort, PeerListener listener) {
         super(config.crypto());
         this.config = config;
         this.peerHost = peerHost;
+        this.sessionKey = peerHost == null ? null : peerHost.toLowerCase(Locale.ROOT) + ":" + peerPort;
         this.listener = listener;
     }
 
@@ -100,6 +105,12 @@ final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls1
     @Override
     protected Vector getProtocolNames() {
         return config.alpnProtocolNames();
+    }
+
+    @Override
+    public String serverName() {
+        Vector<?> names = getSNIServerNames();
+        return names == null ? null : new String(((ServerName) names.get(0)).getNameData(), StandardCharsets.US_ASCII);
     }
 
     /** RFC 6066 §3: a host name, never an IP literal, without a trailing dot, in its A-label form. */
@@ -185,9 +196,22 @@ final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls1
         return false;
     }
 
+    /**
+     * The cached TLS 1.2 session for this host and port, offered in the ClientHello (bctls offers it only with
+     * TLS 1.2 enabled, and drops it if the server picks TLS 1.3); none in a renegotiation, which is a full
+     * handshake as OpenSSL's client makes on a HelloRequest.
+     */
+    @Override
+    public TlsSession getSessionToResume() {
+        SessionCache<Object> cache = config.sessionCache();
+        return cache == null || sessionKey == null || HandshakeRecords.isRenegotiation(context) ? null
+                : cache.get(sessionKey, null);
+    }
+
     @Override
     public void notifyHandshakeComplete() throws IOException {
         super.notifyHandshakeComplete();
+        HandshakeRecords.completed(config, context, sessionKey, null);
         listener.handshakeComplete();
     }
 

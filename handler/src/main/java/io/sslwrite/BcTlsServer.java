@@ -14,6 +14,7 @@ import org.bouncycastle.tls.ServerName;
 import org.bouncycastle.tls.TlsCredentials;
 import org.bouncycastle.tls.TlsExtensionsUtils;
 import org.bouncycastle.tls.TlsFatalAlert;
+import org.bouncycastle.tls.TlsSession;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
@@ -30,7 +31,8 @@ import java.util.Vector;
  * certificate. Renegotiation is the handler's protocol subclass's business (DESIGN §4.6).
  */
 @SuppressWarnings("rawtypes") // bctls's TlsClient/TlsServer API takes and returns raw Vector and Hashtable
-final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls12GroupSource {
+final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls12GroupSource,
+        SslWriteSession.ServerNameSource {
 
     /**
      * certificate_authorities lists are capped: with a large trust store (the JDK's holds ~150 CAs) the
@@ -61,6 +63,16 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     }
 
     @Override
+    public String serverName() {
+        return sniHostName;
+    }
+
+    /** The certificate for the client's SNI name, or the default one (DESIGN §3.1). */
+    private KeyCredentials credentials() {
+        return config.serverCertificates().select(sniHostName);
+    }
+
+    @Override
     public void processClientExtensions(Hashtable clientExtensions) throws IOException {
         super.processClientExtensions(clientExtensions);
         Vector<?> names = clientExtensions == null ? null : TlsExtensionsUtils.getServerNameExtensionClient(clientExtensions);
@@ -73,6 +85,8 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
                 }
             }
         }
+        // The suites were chosen at init() for the default certificate; the named one may have another key type.
+        cipherSuites = getSupportedCipherSuites();
     }
 
     @Override
@@ -86,7 +100,7 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
      */
     @Override
     protected int[] getSupportedCipherSuites() {
-        String keyType = config.credentials().keyType();
+        String keyType = credentials().keyType();
         int[] all = TlsUtils.getSupportedCipherSuites(getCrypto(), config.cipherSuiteCodes());
         int n = 0;
         int[] usable = new int[all.length];
@@ -156,7 +170,7 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     @Override
     public TlsCredentials getCredentials() throws IOException {
         boolean tls13 = TlsUtils.isTLSv13(context);
-        return config.credentials().signer(context, (JcaTlsCrypto) getCrypto(),
+        return credentials().signer(context, (JcaTlsCrypto) getCrypto(),
                 context.getSecurityParametersHandshake().getClientSigAlgs(), tls13, TlsUtils.EMPTY_BYTES);
     }
 
@@ -208,9 +222,27 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
         return false;
     }
 
+    /**
+     * A session ID from the cache, for the same SNI name (RFC 6066 §3); null for a full handshake, which a
+     * renegotiation always is (as OpenSSL's SSL_renegotiate: a renegotiation is for new keys or credentials).
+     */
+    @Override
+    public TlsSession getSessionToResume(byte[] sessionID) {
+        SessionCache<Object> cache = config.sessionCache();
+        return cache == null || sessionID.length == 0 || HandshakeRecords.isRenegotiation(context) ? null
+                : cache.get(HandshakeRecords.serverKey(sessionID), sniHostName);
+    }
+
+    /** RFC 5246 §7.4.1.3: an ID for a new TLS 1.2 session, so that the client may resume it; none when off. */
+    @Override
+    public byte[] getNewSessionID() {
+        return config.sessionCache() == null ? null : context.getNonceGenerator().generateNonce(32);
+    }
+
     @Override
     public void notifyHandshakeComplete() throws IOException {
         super.notifyHandshakeComplete();
+        HandshakeRecords.completed(config, context, null, sniHostName);
         listener.handshakeComplete();
     }
 

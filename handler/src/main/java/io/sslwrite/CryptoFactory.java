@@ -71,11 +71,23 @@ final class CryptoFactory {
      * taking the provider from a ProviderJcaJceHelper; any other helper gets the JVM-wide lookup,
      * which finds no ML-KEM and drops X25519MLKEM768.
      */
+    /*
+     * ML-KEM is the exception to "JDK first": bctls takes the KEM itself from this helper's provider
+     * (KEMSpiUtil.createKEM calls KEM.getInstance(name, getProvider())), and a KEM accepts only keys of
+     * its own provider. Java 24+ has ML-KEM key pair generators and key factories in SunJCE; asking
+     * the JDK for those and BouncyCastle for the KEM ends every X25519MLKEM768 handshake in
+     * internal_error(80) "invalid key". So all of ML-KEM comes from the fallback, on every JDK.
+     */
     static final class JdkFirstHelper extends ProviderJcaJceHelper {
         private final DefaultJcaJceHelper jdk = new DefaultJcaJceHelper();
 
         JdkFirstHelper(Provider fallback) {
             super(fallback);
+        }
+
+        /** "ML-KEM", "ML-KEM-768", ...: the names bctls 1.84's KemUtil and KEMSpiUtil ask for. */
+        static boolean isMlKem(String algorithm) {
+            return algorithm.regionMatches(true, 0, "ML-KEM", 0, 6);
         }
 
         @Override
@@ -129,6 +141,9 @@ final class CryptoFactory {
 
         @Override
         public KeyGenerator createKeyGenerator(String algorithm) throws NoSuchAlgorithmException {
+            if (isMlKem(algorithm)) {
+                return super.createKeyGenerator(algorithm);
+            }
             try {
                 return jdk.createKeyGenerator(algorithm);
             } catch (NoSuchAlgorithmException e) {
@@ -138,6 +153,9 @@ final class CryptoFactory {
 
         @Override
         public KeyFactory createKeyFactory(String algorithm) throws NoSuchAlgorithmException {
+            if (isMlKem(algorithm)) {
+                return super.createKeyFactory(algorithm);
+            }
             try {
                 return jdk.createKeyFactory(algorithm);
             } catch (NoSuchAlgorithmException e) {
@@ -158,6 +176,9 @@ final class CryptoFactory {
         @Override
         public KeyPairGenerator createKeyPairGenerator(String algorithm)
                 throws NoSuchAlgorithmException {
+            if (isMlKem(algorithm)) {
+                return super.createKeyPairGenerator(algorithm);
+            }
             try {
                 return jdk.createKeyPairGenerator(algorithm);
             } catch (NoSuchAlgorithmException e) {

@@ -6,6 +6,8 @@ package io.sslwrite;
  * handshake's {@code SslHandshakeCompletionEvent}.
  */
 public enum SslRenegotiationEvent {
+    /** The peer's renegotiation was accepted; no application record is written until it completes. */
     STARTED,
+    /** The renegotiation's handshake completed; writes go out again. */
     COMPLETED
 }

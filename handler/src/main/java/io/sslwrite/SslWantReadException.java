@@ -8,6 +8,11 @@ import javax.net.ssl.SSLException;
  * write's bytes were sent; write again after {@link SslRenegotiationEvent#COMPLETED}.
  */
 public final class SslWantReadException extends SSLException {
+    /**
+     * Makes the exception that fails a refused write.
+     *
+     * @param message what was refused and why, in words a user can act on
+     */
     public SslWantReadException(String message) {
         super(message);
     }

@@ -9,6 +9,11 @@ import javax.net.ssl.SSLException;
  * and write again.
  */
 public final class SslWantWriteException extends SSLException {
+    /**
+     * Makes the exception that fails a refused write.
+     *
+     * @param message what was refused and why, in words a user can act on
+     */
     public SslWantWriteException(String message) {
         super(message);
     }

@@ -9,6 +9,7 @@ import org.bouncycastle.tls.TlsPeer;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.File;
@@ -19,6 +20,7 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -51,12 +53,17 @@ import java.util.Vector;
  */
 public final class SslWriteContext {
 
+    private static final int DEFAULT_SESSION_CACHE_SIZE = 20_000;
+    private static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofMinutes(5);
+
     private static final List<String> VALID_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
     /** Names of the protocols RFC 8996 retired; refused with a reason rather than as unknown. */
     private static final List<String> RETIRED_PROTOCOLS = List.of("TLSv1.1", "TLSv1", "SSLv3", "SSLv2", "SSLv2Hello");
 
     private final boolean client;
     private final KeyCredentials credentials;
+    /** A server's certificates by SNI name; null for a client. */
+    private final ServerCertificates serverCertificates;
     private final PeerTrust trust;
     private final ProtocolVersion[] protocolVersions;
     private final int[] cipherSuiteCodes;
@@ -65,11 +72,16 @@ public final class SslWriteContext {
     private final ClientAuth clientAuth;
     private final Map<ChannelOption<?>, Object> options;
     private final JcaTlsCrypto crypto;
+    /** TLS 1.2 sessions to resume, by session ID (server) or host:port (client); null when off. */
+    private final SessionCache<Object> sessionCache;
+    /** Null unless {@code keyLog(Path)} was set. */
+    private final KeyLogWriter keyLog;
 
     private SslWriteContext(Builder b, KeyCredentials credentials, PeerTrust trust, ProtocolVersion[] versions,
-                            int[] suites, int[] groups, JcaTlsCrypto crypto) {
+                            int[] suites, int[] groups, JcaTlsCrypto crypto, KeyLogWriter keyLog) {
         this.client = b.client;
         this.credentials = credentials;
+        this.serverCertificates = b.client ? null : new ServerCertificates(credentials, b.serverNames);
         this.trust = trust;
         this.protocolVersions = versions;
         this.cipherSuiteCodes = suites;
@@ -78,41 +90,94 @@ public final class SslWriteContext {
         this.clientAuth = b.clientAuth;
         this.options = Collections.unmodifiableMap(new LinkedHashMap<>(b.options));
         this.crypto = crypto;
+        this.sessionCache = b.sessionCacheSize == 0 ? null : new SessionCache<>(b.sessionCacheSize, b.sessionTimeout);
+        this.keyLog = keyLog;
     }
 
-    /** A server with the certificate chain (leaf first) and unencrypted private key of two PEM files. */
+    /**
+     * A server with the certificate chain (leaf first) and unencrypted private key of two PEM files.
+     *
+     * @param certChainPem the server's certificate chain, leaf first
+     * @param keyPem its private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
+     * @return a builder for the server's context
+     */
     public static Builder forServer(File certChainPem, File keyPem) {
         return forServer(certChainPem, keyPem, null);
     }
 
-    /** A server with the certificate chain (leaf first) and unencrypted private key of two PEM files. */
+    /**
+     * A server with the certificate chain (leaf first) and unencrypted private key of two PEM files.
+     *
+     * @param certChainPem the server's certificate chain, leaf first
+     * @param keyPem its private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
+     * @return a builder for the server's context
+     */
     public static Builder forServer(Path certChainPem, Path keyPem) {
         return forServer(requireNonNull(certChainPem, "certChainPem").toFile(), requireNonNull(keyPem, "keyPem").toFile());
     }
 
-    /** As {@link #forServer(File, File)}; {@code keyPassword} decrypts the key (null: it is not encrypted). */
+    /**
+     * As {@link #forServer(File, File)}; {@code keyPassword} decrypts the key (null: it is not encrypted).
+     *
+     * @param certChainPem the server's certificate chain, leaf first
+     * @param keyPem its private key, encrypted PKCS#8 or any form {@link #forServer(File, File)} reads
+     * @param keyPassword the key's password, or null
+     * @return a builder for the server's context
+     */
     public static Builder forServer(File certChainPem, File keyPem, String keyPassword) {
         Builder b = new Builder(false);
         b.keyManager(certChainPem, keyPem, keyPassword);
         return b;
     }
 
-    /** A server with {@code key} and its chain, leaf first. */
+    /**
+     * A server with {@code key} and its chain, leaf first.
+     *
+     * @param key the server's private key
+     * @param certChain its certificate chain, leaf first
+     * @return a builder for the server's context
+     */
     public static Builder forServer(PrivateKey key, X509Certificate... certChain) {
         Builder b = new Builder(false);
         b.keyManager(key, certChain);
         return b;
     }
 
-    /** A client; it trusts the JDK's default trust store unless told otherwise. */
+    /**
+     * A server with the key and chain of the alias {@code kmf}'s {@code X509KeyManager} chooses (EC first,
+     * then RSA): a PKCS#12 or JKS {@code KeyStore} loaded and given to {@code kmf.init(keyStore, password)}.
+     *
+     * @param kmf an initialised key manager factory
+     * @return a builder for the server's context
+     * @throws IllegalArgumentException if the factory is not initialised or holds no usable key, saying so
+     */
+    public static Builder forServer(KeyManagerFactory kmf) {
+        Builder b = new Builder(false);
+        b.keyManager(kmf);
+        return b;
+    }
+
+    /** {@return a builder for a client; it trusts the JDK's default trust store unless told otherwise} */
     public static Builder forClient() {
         return new Builder(true);
     }
 
-    /** A handler for a server, or for a client that sends no SNI and verifies no host name. */
+    /**
+     * A handler for a server, or for a client that sends no SNI and verifies no host name.
+     *
+     * @param alloc the allocator for the handler's ciphertext, usually {@code channel.alloc()}
+     * @return a new handler for one channel
+     */
     public SslWriteHandler newHandler(ByteBufAllocator alloc) { return new SslWriteHandler(this, alloc, null, -1); }
 
-    /** A client handler that sends SNI {@code peerHost} and verifies the server's certificate for it (RFC 6125). */
+    /**
+     * A client handler that sends SNI {@code peerHost} and verifies the server's certificate for it (RFC 6125).
+     *
+     * @param alloc the allocator for the handler's ciphertext, usually {@code channel.alloc()}
+     * @param peerHost the server's host name (or IP literal, which is verified but not sent as SNI)
+     * @param peerPort the server's port
+     * @return a new handler for one channel
+     */
     public SslWriteHandler newHandler(ByteBufAllocator alloc, String peerHost, int peerPort) {
         return new SslWriteHandler(this, alloc, peerHost, peerPort);
     }
@@ -129,7 +194,7 @@ public final class SslWriteContext {
      */
     TlsPeer newPeer(String peerHost, int peerPort, PeerListener listener) {
         Objects.requireNonNull(listener, "listener");
-        return client ? new BcTlsClient(this, peerHost, listener) : new BcTlsServer(this, listener);
+        return client ? new BcTlsClient(this, peerHost, peerPort, listener) : new BcTlsServer(this, listener);
     }
 
     /** The option values set with {@link Builder#option}; the handler applies its defaults for the rest. */
@@ -148,6 +213,15 @@ public final class SslWriteContext {
 
     /** Null for a client without a certificate. */
     KeyCredentials credentials() { return credentials; }
+
+    /** The key log (DESIGN §3.1), or null when off. */
+    KeyLogWriter keyLog() { return keyLog; }
+
+    /** Sessions to resume (DESIGN §3.1), or null with {@code sessionCacheSize(0)}. */
+    SessionCache<Object> sessionCache() { return sessionCache; }
+
+    /** A server's certificates by SNI host name (DESIGN §3.1); null for a client. */
+    ServerCertificates serverCertificates() { return serverCertificates; }
 
     /** Null for a server with {@link ClientAuth#NONE}. */
     PeerTrust trust() { return trust; }
@@ -209,54 +283,99 @@ public final class SslWriteContext {
         private TrustManagerFactory trustManagerFactory;
         private PrivateKey key;
         private X509Certificate[] keyCertChain;
+        /** SNI name (normalised) to its certificate, in the order given. */
+        private final Map<String, KeyCredentials> serverNames = new LinkedHashMap<>();
+        private int sessionCacheSize = DEFAULT_SESSION_CACHE_SIZE;
+        private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
+        private Path keyLogFile;
         private final Map<ChannelOption<?>, Object> options = new LinkedHashMap<>();
 
         private Builder(boolean client) {
             this.client = client;
         }
 
-        /** "TLSv1.3" and/or "TLSv1.2"; null restores the default (both). */
+        /**
+         * "TLSv1.3" and/or "TLSv1.2"; null restores the default (both).
+         *
+         * @param protocols the protocol versions to offer or accept
+         * @return this builder
+         */
         public Builder protocols(String... protocols) {
             this.protocols = protocols == null ? null : protocols.clone();
             return this;
         }
 
-        /** IANA names in order of preference, e.g. "TLS_AES_128_GCM_SHA256"; null restores the default. */
+        /**
+         * IANA names in order of preference, e.g. "TLS_AES_128_GCM_SHA256"; null restores the default.
+         *
+         * @param ianaNames the cipher suites
+         * @return this builder
+         */
         public Builder cipherSuites(String... ianaNames) {
             this.cipherSuites = ianaNames == null ? null : ianaNames.clone();
             return this;
         }
 
-        /** Key-exchange groups in order of preference, e.g. "X25519MLKEM768", "x25519"; null restores the default. */
+        /**
+         * Key-exchange groups in order of preference, e.g. "X25519MLKEM768", "x25519"; null restores the default.
+         *
+         * @param groups the named groups
+         * @return this builder
+         */
         public Builder namedGroups(String... groups) {
             this.namedGroups = groups == null ? null : groups.clone();
             return this;
         }
 
-        /** ALPN protocols (RFC 7301) in order of preference; none (or null) turns ALPN off. */
+        /**
+         * ALPN protocols (RFC 7301) in order of preference; none (or null) turns ALPN off.
+         *
+         * @param protocols the protocol names, e.g. "h2", "http/1.1"
+         * @return this builder
+         */
         public Builder applicationProtocols(String... protocols) {
             this.applicationProtocols = protocols == null || protocols.length == 0 ? null : protocols.clone();
             return this;
         }
 
-        /** Whether a server asks for a client certificate; ignored by clients. Default {@link ClientAuth#NONE}. */
+        /**
+         * Whether a server asks for a client certificate; ignored by clients. Default {@link ClientAuth#NONE}.
+         *
+         * @param clientAuth NONE, OPTIONAL or REQUIRE
+         * @return this builder
+         */
         public Builder clientAuth(ClientAuth clientAuth) {
             this.clientAuth = Objects.requireNonNull(clientAuth, "clientAuth");
             return this;
         }
 
-        /** Trust exactly the CA certificates of a PEM file. */
+        /**
+         * Trust exactly the CA certificates of a PEM file.
+         *
+         * @param caPem the CA certificates
+         * @return this builder
+         */
         public Builder trustManager(File caPem) {
             Objects.requireNonNull(caPem, "caPem");
             return trustManager(PemReader.readCertificates(caPem));
         }
 
-        /** Trust exactly the CA certificates of a PEM file. */
+        /**
+         * Trust exactly the CA certificates of a PEM file.
+         *
+         * @param caPem the CA certificates
+         * @return this builder
+         */
         public Builder trustManager(Path caPem) {
             return trustManager(requireNonNull(caPem, "caPem").toFile());
         }
 
-        /** Trust exactly these CA certificates. */
+        /**
+         * Trust exactly these CA certificates.
+         *
+         * @param cas the CA certificates, at least one
+         * @return this builder
+         */
         public Builder trustManager(X509Certificate... cas) {
             Objects.requireNonNull(cas, "cas");
             if (cas.length == 0) {
@@ -270,25 +389,49 @@ public final class SslWriteContext {
             return this;
         }
 
-        /** Trust what the first {@code X509TrustManager} of {@code tmf} trusts (it must be initialised). */
+        /**
+         * Trust what the first {@code X509TrustManager} of {@code tmf} trusts (it must be initialised).
+         *
+         * @param tmf an initialised trust manager factory
+         * @return this builder
+         */
         public Builder trustManager(TrustManagerFactory tmf) {
             this.trustManagerFactory = Objects.requireNonNull(tmf, "tmf");
             this.trustAnchors = null;
             return this;
         }
 
-        /** Our certificate chain (leaf first) and unencrypted key, from PEM files. */
+        /**
+         * Our certificate chain (leaf first) and unencrypted key, from PEM files.
+         *
+         * @param certChainPem the certificate chain, leaf first
+         * @param keyPem the private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
+         * @return this builder
+         */
         public Builder keyManager(File certChainPem, File keyPem) {
             return keyManager(certChainPem, keyPem, null);
         }
 
-        /** Our certificate chain (leaf first) and unencrypted key, from PEM files. */
+        /**
+         * Our certificate chain (leaf first) and unencrypted key, from PEM files.
+         *
+         * @param certChainPem the certificate chain, leaf first
+         * @param keyPem the private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
+         * @return this builder
+         */
         public Builder keyManager(Path certChainPem, Path keyPem) {
             return keyManager(requireNonNull(certChainPem, "certChainPem").toFile(),
                     requireNonNull(keyPem, "keyPem").toFile());
         }
 
-        /** As {@link #keyManager(File, File)}; {@code keyPassword} decrypts the key (null: not encrypted). */
+        /**
+         * As {@link #keyManager(File, File)}; {@code keyPassword} decrypts the key (null: not encrypted).
+         *
+         * @param certChainPem the certificate chain, leaf first
+         * @param keyPem the private key, encrypted PKCS#8 or any form {@link #keyManager(File, File)} reads
+         * @param keyPassword the key's password, or null
+         * @return this builder
+         */
         public Builder keyManager(File certChainPem, File keyPem, String keyPassword) {
             Objects.requireNonNull(certChainPem, "certChainPem");
             Objects.requireNonNull(keyPem, "keyPem");
@@ -297,7 +440,13 @@ public final class SslWriteContext {
             return keyManager(k, chain);
         }
 
-        /** Our key and its certificate chain, leaf first. */
+        /**
+         * Our key and its certificate chain, leaf first.
+         *
+         * @param key the private key
+         * @param certChain its certificate chain, leaf first
+         * @return this builder
+         */
         public Builder keyManager(PrivateKey key, X509Certificate... certChain) {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(certChain, "certChain");
@@ -313,8 +462,132 @@ public final class SslWriteContext {
         }
 
         /**
+         * Our key and chain from the alias {@code kmf}'s {@code X509KeyManager} chooses (a server asks per key
+         * type, EC first; a client asks for EC or RSA), chosen once, here.
+         *
+         * @param kmf an initialised key manager factory
+         * @return this builder
+         * @throws IllegalArgumentException if the factory is not initialised or holds no EC or RSA key with a
+         *         certificate chain; the message lists the key entries it has
+         */
+        public Builder keyManager(KeyManagerFactory kmf) {
+            KeyManagerCredentials chosen = KeyManagerCredentials.of(kmf, !client);
+            return keyManager(chosen.key(), chosen.chain());
+        }
+
+        /**
+         * Server: presents this certificate chain (leaf first) and unencrypted key, from PEM files, to clients
+         * whose SNI host name is {@code name}: an exact name ("api.example.com") or a wildcard for one label
+         * ("*.example.com"). Clients that send no name or another one get the default certificate, the one
+         * given to {@code forServer}. An exact name wins over a wildcard; naming a name again replaces it.
+         *
+         * @param name the host name, or a one-label wildcard
+         * @param certChainPem the certificate chain for that name, leaf first
+         * @param keyPem its unencrypted private key
+         * @return this builder
+         * @throws IllegalArgumentException for a malformed name or an unreadable PEM file
+         */
+        public Builder serverName(String name, File certChainPem, File keyPem) {
+            Objects.requireNonNull(certChainPem, "certChainPem");
+            Objects.requireNonNull(keyPem, "keyPem");
+            return serverName(name, PemReader.readPrivateKey(keyPem, null), PemReader.readCertificates(certChainPem));
+        }
+
+        /**
+         * As {@link #serverName(String, File, File)}.
+         *
+         * @param name the host name, or a one-label wildcard
+         * @param certChainPem the certificate chain for that name, leaf first
+         * @param keyPem its unencrypted private key
+         * @return this builder
+         */
+        public Builder serverName(String name, Path certChainPem, Path keyPem) {
+            return serverName(name, requireNonNull(certChainPem, "certChainPem").toFile(),
+                    requireNonNull(keyPem, "keyPem").toFile());
+        }
+
+        /**
+         * As {@link #serverName(String, File, File)}, with the key and its chain, leaf first.
+         *
+         * @param name the host name, or a one-label wildcard
+         * @param key the private key for that name
+         * @param certChain its certificate chain, leaf first
+         * @return this builder
+         */
+        public Builder serverName(String name, PrivateKey key, X509Certificate... certChain) {
+            String normalised = ServerCertificates.normalise(name);
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(certChain, "certChain");
+            if (certChain.length == 0) {
+                throw new IllegalArgumentException("serverName(\"" + name + "\"): empty certificate chain"
+                        + " (expected the leaf first)");
+            }
+            for (X509Certificate c : certChain) {
+                Objects.requireNonNull(c, "certChain contains null");
+            }
+            serverNames.put(normalised, new KeyCredentials(key, certChain));
+            return this;
+        }
+
+        /**
+         * How many TLS 1.2 sessions to keep for resumption (RFC 5246 §7.3, by session ID): a server keeps
+         * that many, least recently used evicted first; a client keeps one per host and port it dialled with
+         * {@code newHandler(alloc, host, port)}, for that many. 0 turns resumption off. Default 20,000.
+         * TLS 1.3 connections are never resumed: bctls 1.84's server sends no NewSessionTicket.
+         *
+         * @param size the most sessions kept; 0 turns resumption off
+         * @return this builder
+         * @throws IllegalArgumentException for a negative size
+         */
+        public Builder sessionCacheSize(int size) {
+            if (size < 0) {
+                throw new IllegalArgumentException("sessionCacheSize: " + size + " (expected: >= 0; 0 turns"
+                        + " session resumption off)");
+            }
+            this.sessionCacheSize = size;
+            return this;
+        }
+
+        /**
+         * How long after its full handshake a session may be resumed. Default 5 minutes, OpenSSL's: the
+         * session's master secret stays in memory that long, and a resumed connection has no forward secrecy
+         * from it.
+         *
+         * @param timeout how long a session may be resumed after its full handshake
+         * @return this builder
+         * @throws IllegalArgumentException for a zero or negative duration
+         */
+        public Builder sessionTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("sessionTimeout: " + timeout + " (expected: > 0; use"
+                        + " sessionCacheSize(0) to turn session resumption off)");
+            }
+            this.sessionTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Appends every handshake's secrets to {@code file} in the NSS key log format Wireshark reads
+         * ({@code CLIENT_RANDOM} lines for TLS 1.2, the four {@code *_TRAFFIC_SECRET*} lines for TLS 1.3), to
+         * decrypt captured traffic while debugging. Off by default; {@link #build()} logs a warning when it is
+         * on, and fails if the file cannot be appended to. Null turns it off.
+         *
+         * @param file the key log to append to, or null
+         * @return this builder
+         */
+        public Builder keyLog(Path file) {
+            this.keyLogFile = file;
+            return this;
+        }
+
+        /**
          * Sets an {@link SslWriteOption} for every handler of the context.
          *
+         * @param <T> the option's value type
+         * @param option one of {@link SslWriteOption}'s constants
+         * @param value its value
+         * @return this builder
          * @throws IllegalArgumentException for an option that is not an {@link SslWriteOption} or a value
          *         out of its range, e.g. "MAX_RECORD_SIZE: 100 (expected: 512..16384)"
          */
@@ -327,6 +600,7 @@ public final class SslWriteContext {
         /**
          * Checks the configuration and makes the context.
          *
+         * @return the context, immutable, shared by the handlers it makes
          * @throws SSLException naming what is wrong: an unknown or retired protocol, an unknown cipher
          *         suite or group (with the supported names), an empty list, a key that does not belong to
          *         its certificate, an expired certificate, a trust manager that cannot be used
@@ -347,6 +621,14 @@ public final class SslWriteContext {
             if (!client && credentials != null) {
                 checkServerSuites(credentials, versions, suites);
             }
+            if (client && !serverNames.isEmpty()) {
+                throw new SSLException("serverName() chooses a server's certificate by SNI; a client sends the"
+                        + " name given to newHandler(alloc, host, port)");
+            }
+            for (KeyCredentials named : serverNames.values()) {
+                checkCredentials(named);
+                checkServerSuites(named, versions, suites);
+            }
 
             PeerTrust trust = null;
             try {
@@ -365,7 +647,8 @@ public final class SslWriteContext {
 
             JcaTlsCrypto crypto = CryptoFactory.newCrypto();
             checkCryptoSupport(crypto, suites, groups);
-            return new SslWriteContext(this, credentials, trust, versions, suites, groups, crypto);
+            KeyLogWriter keyLogWriter = keyLogFile == null ? null : KeyLogWriter.open(keyLogFile);
+            return new SslWriteContext(this, credentials, trust, versions, suites, groups, crypto, keyLogWriter);
         }
 
         private ProtocolVersion[] parseProtocols() throws SSLException {

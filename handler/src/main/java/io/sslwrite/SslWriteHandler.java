@@ -141,7 +141,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     // ---------------------------------------------------------------------------------------------
     // Public API (DESIGN §3)
 
-    /** Succeeds when the initial handshake completes; fails with its cause. */
+    /** {@return a future that succeeds when the initial handshake completes, and fails with its cause} */
     public Future<Channel> handshakeFuture() {
         return handshakePromise();
     }
@@ -149,12 +149,14 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     /**
      * Succeeds when the peer's close_notify arrives; fails when the connection ends otherwise (for an
      * EOF without close_notify, with an {@link SSLException} that says so: possible truncation).
+     *
+     * @return the future of the peer's close_notify, of this handler's channel
      */
     public Future<Channel> sslCloseFuture() {
         return sslClosePromise();
     }
 
-    /** The negotiated parameters, or null before the handshake completes. */
+    /** {@return the negotiated parameters, or null before the handshake completes} */
     public SslWriteSession session() {
         return session;
     }
@@ -162,6 +164,9 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     /**
      * Sets an {@link SslWriteOption} on this handler, like {@code ChannelConfig.setOption}.
      *
+     * @param <T> the option's value type
+     * @param option one of {@link SslWriteOption}'s constants
+     * @param value its new value
      * @return false if {@code option} is not one of {@link SslWriteOption}'s
      * @throws IllegalArgumentException if the value is out of range
      */
@@ -169,12 +174,18 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         return options.set(option, value);
     }
 
-    /** The current value of an {@link SslWriteOption}, or null if {@code option} is not one. */
+    /**
+     * The current value of an {@link SslWriteOption}, or null if {@code option} is not one.
+     *
+     * @param <T> the option's value type
+     * @param option one of {@link SslWriteOption}'s constants
+     * @return its value on this handler, or null
+     */
     public <T> T getOption(ChannelOption<T> option) {
         return options.isKnown(option) ? options.get(option) : null;
     }
 
-    /** Plaintext bytes queued and not yet encrypted. */
+    /** {@return the plaintext bytes queued and not yet encrypted} */
     public long pendingOutboundBytes() {
         return queue.pendingBytes();
     }

@@ -10,6 +10,8 @@ import io.netty.channel.ChannelOption;
  *
  * <p>Each constant is created with {@code ChannelOption.valueOf(SslWriteOption.class, NAME)}, so
  * {@code ChannelOption.valueOf(SslWriteOption.class, "PARTIAL_WRITE")} returns the same instance.
+ *
+ * @param <T> the type of the option's value
  */
 public final class SslWriteOption<T> extends ChannelOption<T> {
 

@@ -30,6 +30,12 @@ public final class SslWriteSession {
         int tls12Group();
     }
 
+    /** A peer that knows the SNI host name of its connection: the one a client sent, or a server received. */
+    interface ServerNameSource {
+        /** The host name, or null when none was sent. */
+        String serverName();
+    }
+
     private static final X509Certificate[] NO_CERTIFICATES = new X509Certificate[0];
 
     private final String protocol;
@@ -38,6 +44,8 @@ public final class SslWriteSession {
     private final String applicationProtocol;
     private final X509Certificate[] peerCertificates;
     private final int renegotiations;
+    private final String serverName;
+    private final boolean resumed;
 
     /** Snapshot of {@code context}'s connection parameters after a completed handshake. */
     SslWriteSession(TlsContext context, int renegotiations) {
@@ -71,25 +79,36 @@ public final class SslWriteSession {
         }
         this.peerCertificates = certs;
         this.renegotiations = renegotiations;
+        this.serverName = peer instanceof ServerNameSource source ? source.serverName() : null;
+        this.resumed = params.isResumedSession();
     }
 
-    /** "TLSv1.3" or "TLSv1.2". */
+    /** {@return "TLSv1.3" or "TLSv1.2"} */
     public String protocol() { return protocol; }
 
-    /** IANA name, e.g. "TLS_AES_128_GCM_SHA256". */
+    /** {@return the cipher suite's IANA name, e.g. "TLS_AES_128_GCM_SHA256"} */
     public String cipherSuite() { return cipherSuite; }
 
-    /** "x25519", "X25519MLKEM768", "secp256r1", ... ; null if no group was used. */
+    /** {@return the key-exchange group: "x25519", "X25519MLKEM768", "secp256r1", ... ; null if no group was used} */
     public String namedGroup() { return namedGroup; }
 
-    /** ALPN protocol, or null. */
+    /** {@return the ALPN protocol, or null} */
     public String applicationProtocol() { return applicationProtocol; }
 
-    /** The peer's chain, leaf first (a copy); empty if the peer sent none. */
+    /** {@return the peer's chain, leaf first (a copy); empty if the peer sent none} */
     public X509Certificate[] peerCertificates() { return peerCertificates.clone(); }
 
-    /** Completed renegotiations on this connection. */
+    /** {@return the completed renegotiations on this connection} */
     public int renegotiations() { return renegotiations; }
+
+    /**
+     * {@return the SNI host name (RFC 6066 §3) of the connection: on a server, the name the client asked for;
+     * on a client, the name it sent; null when there was none (no name given, or an IP address)}
+     */
+    public String serverName() { return serverName; }
+
+    /** {@return whether the handshake resumed an earlier TLS 1.2 session (an abbreviated handshake, RFC 5246 §7.3)} */
+    public boolean isResumed() { return resumed; }
 
     @Override
     public String toString() {

@@ -43,6 +43,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -167,20 +168,29 @@ class TransportFaultsTest {
     @Test
     void aServerThatLeavesDuringTheHandshakeFailsTheClientsHandshakeAndItsQueuedWrite() throws Exception {
         try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            // The peer leaves only once the write is queued: a write after the channel closed is
+            // refused by Netty itself, which is not what this test is about.
+            CountDownLatch writeQueued = new CountDownLatch(1);
             CompletableFuture<Void> peer = CompletableFuture.runAsync(() -> {
                 try (Socket s = listener.accept()) {
                     InputStream in = s.getInputStream();
                     byte[] header = in.readNBytes(5);
                     in.readNBytes(((header[3] & 0xff) << 8) | (header[4] & 0xff)); // the whole ClientHello
+                    if (!writeQueued.await(GUARD_SECONDS, TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("the client never queued its write");
+                    }
                     s.shutdownOutput(); // FIN, nothing unread: no reset
                     in.read();
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             }, threads);
             SslWriteContext context = SslWriteContext.forClient().trustManager(TestPki.caPem()).build();
             Conn conn = connectSslwrite(context, listener.getLocalPort());
             ChannelFuture queued = onLoop(conn.channel, () -> conn.channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[100])));
+            writeQueued.countDown();
             await(conn.handler.handshakeFuture(), "client handshake failure");
             await(queued, "queued write");
             await(conn.channel.closeFuture(), "client channel close");

@@ -142,7 +142,7 @@ public final class RunAll {
         }
         runTotal = (suites.contains(Suite.WRITE) ? runnable.size() * 2 * 2 * 2 : 0)
                 + (suites.contains(Suite.LOOPBACK) ? runnable.size() : 0)
-                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * 2 * 2 * 2 : 0)
+                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * (2 * 2 * 2 + 2) : 0)
                 + (suites.contains(Suite.HANDSHAKECPU) ? runnable.size() : 0)
                 + (suites.contains(Suite.SLOWREADER) ? runnable.size() : 0)
                 + (suites.contains(Suite.FILES) ? runnable.size() : 0)
@@ -152,7 +152,8 @@ public final class RunAll {
                 : (suites.contains(Suite.WRITE) ? runnable.size() * 8L * (3 + WRITE_WARMUPS + 3) : 0)
                 + (suites.contains(Suite.LOOPBACK) ? runnable.size() * (3 + 6 + 9 + 3L) : 0)
                 + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * 2L * 2L
-                        * ((3 + HANDSHAKE_WARMUPS + 3) + (3 + LOOPBACK_HANDSHAKE_WARMUPS * 2 + 3 * 2)) : 0)
+                        * ((3 + HANDSHAKE_WARMUPS + 3) + (3 + LOOPBACK_HANDSHAKE_WARMUPS * 2 + 3 * 2))
+                        + runnable.size() * 2L * (3 + HANDSHAKE_WARMUPS + 3) : 0)
                 + (suites.contains(Suite.HANDSHAKECPU) ? runnable.size() * 120L : 0)
                 + (suites.contains(Suite.SLOWREADER) ? runnable.size() * 15L : 0)
                 + (suites.contains(Suite.FILES) ? runnable.size() * 25L : 0)
@@ -182,6 +183,11 @@ public final class RunAll {
                     for (Contestant c : runnable) {
                         handshake(group, certificate, c);
                     }
+                }
+            }
+            for (boolean resumed : new boolean[] {false, true}) {
+                for (Contestant c : runnable) {
+                    tls12Handshake(resumed, c);
                 }
             }
             for (CertificateType certificate : CertificateType.values()) {
@@ -302,6 +308,22 @@ public final class RunAll {
 
     private static String describe(CertificateType certificate) {
         return certificate == CertificateType.RSA_2048 ? "RSA 2048" : "EC P-256";
+    }
+
+    /** TLS 1.2 handshakes, full and resumed by session ID, beside the TLS 1.3 ones. */
+    private void tls12Handshake(boolean resumed, Contestant c) throws Exception {
+        String params = "TLS 1.2, x25519, " + (resumed ? "resumed" : "full");
+        String reason = Tls.knownUnsupported(c, Tls.X25519);
+        if (reason != null) {
+            skip("handshake " + params + ", " + c + ": " + reason);
+            put("handshake", params, "handshakes/s", c, "n/a");
+            put("handshake", params, "alloc B/handshake", c, "n/a");
+            return;
+        }
+        RunResult r = jmh(ResumedHandshakeBenchmark.class, "handshake", c, Map.of("resumed", String.valueOf(resumed)),
+                quick ? 0 : HANDSHAKE_WARMUPS, 1, quick ? 1 : 3, 1);
+        put("handshake", params, "handshakes/s", c, r == null ? "failed" : score(r, "%.0f"));
+        put("handshake", params, "alloc B/handshake", c, r == null ? "failed" : allocPerOp(r));
     }
 
     private void slowReader(Contestant c) throws Exception {

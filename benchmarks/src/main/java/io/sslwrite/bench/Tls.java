@@ -64,8 +64,13 @@ final class Tls {
         static final Provider PROVIDER = new BouncyCastleJsseProvider();
     }
 
+    /** The TLS 1.2 suite of the resumption benchmark, which every contestant offers. */
+    static final String TLS12_CIPHER_SUITE = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256";
+
     final Contestant contestant;
     final String group;
+    /** The host a client names (SNI, and the key of its session cache); null: none, so nothing is resumed. */
+    private String clientHost;
     private final SslWriteContext sslwriteServer;
     private final SslWriteContext sslwriteClient;
     private final SslContext nettyServer;
@@ -106,7 +111,12 @@ final class Tls {
     }
 
     static Tls create(Contestant contestant, String group) throws SSLException {
-        return create(contestant, group, CertificateType.EC_P256);
+        return create(contestant, group, CertificateType.EC_P256, PROTOCOL, CIPHER_SUITE);
+    }
+
+    /** TLS 1.3 with {@link #CIPHER_SUITE}, {@code group} and a server certificate of {@code certificate}'s type. */
+    static Tls create(Contestant contestant, String group, CertificateType certificate) throws SSLException {
+        return create(contestant, group, certificate, PROTOCOL, CIPHER_SUITE);
     }
 
     /**
@@ -122,7 +132,19 @@ final class Tls {
         return knownUnsupported(contestant, group);
     }
 
-    static Tls create(Contestant contestant, String group, CertificateType certificate) throws SSLException {
+    /**
+     * TLS 1.2 with x25519 and {@link #TLS12_CIPHER_SUITE}; with {@code resumable} the client names the host
+     * "localhost" on port 443, which is what every contestant's client keys its session cache by, so a
+     * second handshake resumes the first's session (RFC 5246 §7.3); without, every handshake is a full one.
+     */
+    static Tls tls12(Contestant contestant, boolean resumable) throws SSLException {
+        Tls tls = create(contestant, X25519, CertificateType.EC_P256, "TLSv1.2", TLS12_CIPHER_SUITE);
+        tls.clientHost = resumable ? "localhost" : null;
+        return tls;
+    }
+
+    private static Tls create(Contestant contestant, String group, CertificateType certificate, String protocol,
+                              String suite) throws SSLException {
         String reason = knownUnsupported(contestant, group, certificate);
         if (reason != null) {
             throw new IllegalArgumentException(contestant + " with " + group + ": " + reason);
@@ -131,10 +153,10 @@ final class Tls {
         switch (contestant) {
             case SSLWRITE: {
                 SslWriteContext server = SslWriteContext.forServer(pki.serverKey(), pki.serverChain())
-                        .protocols(PROTOCOL).cipherSuites(CIPHER_SUITE).namedGroups(group).build();
+                        .protocols(protocol).cipherSuites(suite).namedGroups(group).build();
                 SslWriteContext client = SslWriteContext.forClient()
                         .trustManager(pki.caCertificate())
-                        .protocols(PROTOCOL).cipherSuites(CIPHER_SUITE).namedGroups(group).build();
+                        .protocols(protocol).cipherSuites(suite).namedGroups(group).build();
                 return new Tls(contestant, group, server, client, null, null);
             }
             case NETTY_JDK:
@@ -148,7 +170,7 @@ final class Tls {
                         // Netty 4.2 verifies host names by default; these clients name no host (see class doc).
                         .endpointIdentificationAlgorithm(null);
                 for (SslContextBuilder b : List.of(server, client)) {
-                    b.protocols(PROTOCOL).ciphers(List.of(CIPHER_SUITE));
+                    b.protocols(protocol).ciphers(List.of(suite));
                     switch (contestant) {
                         case NETTY_JDK:
                             b.sslProvider(SslProvider.JDK);
@@ -160,7 +182,10 @@ final class Tls {
                                     .secureRandom(new SecureRandom());
                             break;
                         default:
-                            b.sslProvider(SslProvider.OPENSSL).option(OpenSslContextOption.GROUPS, new String[] {group});
+                            // TLS 1.2 (RFC 8422 §5.1): BoringSSL signs with an ECDSA certificate only on a
+                            // curve the client lists, so P-256 joins the list; ECDHE still takes the first.
+                            b.sslProvider(SslProvider.OPENSSL).option(OpenSslContextOption.GROUPS,
+                                    protocol.equals("TLSv1.2") ? new String[] {group, "P-256"} : new String[] {group});
                             break;
                     }
                 }
@@ -190,6 +215,10 @@ final class Tls {
     }
 
     ChannelHandler newClientHandler(ByteBufAllocator alloc) {
+        if (clientHost != null) {
+            return sslwriteClient != null ? sslwriteClient.newHandler(alloc, clientHost, 443)
+                    : nettyClient.newHandler(alloc, clientHost, 443);
+        }
         return sslwriteClient != null ? sslwriteClient.newHandler(alloc) : nettyClient.newHandler(alloc);
     }
 
@@ -198,6 +227,14 @@ final class Tls {
             return ((SslWriteHandler) handler).handshakeFuture();
         }
         return ((SslHandler) handler).handshakeFuture();
+    }
+
+    /** The client's session ID after a TLS 1.2 handshake: equal IDs on two connections mean the second resumed. */
+    static byte[] sessionId(ChannelHandler handler) {
+        if (handler instanceof SslWriteHandler) {
+            return new byte[0];     // sslwrite says whether it resumed: session().isResumed()
+        }
+        return ((SslHandler) handler).engine().getSession().getId();
     }
 
     /** The group the handshake settled on, where the contestant can say; {@code null} where it cannot. */

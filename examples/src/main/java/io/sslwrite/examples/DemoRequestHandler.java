@@ -2,6 +2,7 @@ package io.sslwrite.examples;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -11,6 +12,7 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -21,7 +23,10 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.util.ReferenceCountUtil;
+
+import java.io.IOException;
 
 import static io.netty.handler.codec.http.HttpVersion.HTTP_1_1;
 
@@ -59,6 +64,12 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
     /** The directory of {@code /files/NAME}, or null when the server was started without one. */
     private final FileDirectory files;
 
+    /**
+     * Whether files go out as one {@link DefaultFileRegion} (HTTP/1.1: the codec passes it through to the TLS
+     * handler) or as 64 KiB chunks read by a {@code ChunkedWriteHandler} (HTTP/2: a stream carries only frames).
+     */
+    private final boolean fileRegions;
+
     private Body body = Body.DISCARD;
 
     /** Whether a {@code /bytes} body is being sent: {@link #bytesSent} of {@link #bytesTotal}. */
@@ -74,8 +85,16 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
      * @param files    the directory {@code /files/NAME} serves, or null for none
      */
     DemoRequestHandler(String homePage, FileDirectory files) {
+        this(homePage, files, true);
+    }
+
+    /**
+     * @param fileRegions false on an HTTP/2 stream, whose pipeline must then hold a {@code ChunkedWriteHandler}
+     */
+    DemoRequestHandler(String homePage, FileDirectory files, boolean fileRegions) {
         this.homePage = homePage;
         this.files = files;
+        this.fileRegions = fileRegions;
     }
 
     @Override
@@ -242,10 +261,26 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
         sendingFile = true;
         updateAutoRead(ctx);
         ctx.write(response).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-        // From here on the region owns the file channel: whoever ends the write releases it, which closes it.
-        ctx.write(new DefaultFileRegion(file.channel(), 0, file.size()))
-                .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener((ChannelFutureListener) done -> {
+        ChannelFuture last;
+        if (fileRegions) {
+            // From here on the region owns the file channel: whoever ends the write releases it, which closes it.
+            ctx.write(new DefaultFileRegion(file.channel(), 0, file.size()))
+                    .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        } else {
+            ChunkedNioFile chunks;
+            try {
+                chunks = new ChunkedNioFile(file.channel(), 0, file.size(), BodyPattern.CHUNK_SIZE);
+            } catch (IOException e) {
+                // The head is on its way: all that is left to say it failed is to end the stream.
+                closeQuietly(file.channel());
+                ctx.close();
+                return;
+            }
+            // The chunked input ends with the last content and closes the file when it is done or dropped.
+            last = ctx.writeAndFlush(new HttpChunkedInput(chunks));
+        }
+        last.addListener((ChannelFutureListener) done -> {
             sendingFile = false;
             if (done.isSuccess()) {
                 updateAutoRead(ctx);
@@ -253,6 +288,14 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
                 ctx.close();
             }
         });
+    }
+
+    private static void closeQuietly(java.nio.channels.FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing more to do for a file we could not read
+        }
     }
 
     // ---- POST /echo ----

@@ -10,9 +10,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
-import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.sslwrite.SslWriteContext;
 
 import java.io.File;
@@ -45,6 +42,9 @@ import java.util.stream.Stream;
 public final class HttpsServer implements AutoCloseable {
 
     public static final int DEFAULT_PORT = 8443;
+
+    /** What the demo offers by ALPN (RFC 7301), HTTP/2 first; a context given to {@code start} says its own. */
+    private static final String[] ALPN = {"h2", "http/1.1"};
 
     /** The size the start-up banner suggests downloading: big enough to take many records, quick anywhere. */
     private static final long SUGGESTED_DOWNLOAD = 1 << 20;
@@ -108,7 +108,9 @@ public final class HttpsServer implements AutoCloseable {
         DemoCertificate demoCertificate = null;
         if (context == null) {
             demoCertificate = DemoCertificate.create();
-            context = SslWriteContext.forServer(demoCertificate.chainPem(), demoCertificate.keyPem()).build();
+            context = SslWriteContext.forServer(demoCertificate.chainPem(), demoCertificate.keyPem())
+                    .applicationProtocols(ALPN)
+                    .build();
         }
         SslWriteContext tls = context;
         String curlTrust = curlTrust(demoCertificate);
@@ -125,12 +127,10 @@ public final class HttpsServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             int localPort = ch.localAddress().getPort();
+                            // HTTP/2 or HTTP/1.1, as ALPN decides once the handshake is done.
                             ch.pipeline().addLast(
                                     tls.newHandler(ch.alloc()),
-                                    new HttpServerCodec(),
-                                    new HttpServerKeepAliveHandler(),
-                                    new HttpServerExpectContinueHandler(),
-                                    new DemoRequestHandler(homePage(localPort, curlTrust, fileDirectory),
+                                    new DemoProtocolNegotiator(homePage(localPort, curlTrust, fileDirectory),
                                             fileDirectory));
                         }
                     });
@@ -215,7 +215,8 @@ public final class HttpsServer implements AutoCloseable {
         if (files != null && !Files.isDirectory(files)) {
             exitWithUsage("--files: " + files + " is not a directory");
         }
-        SslWriteContext context = cert == null ? null : SslWriteContext.forServer(cert, key).build();
+        SslWriteContext context = cert == null ? null
+                : SslWriteContext.forServer(cert, key).applicationProtocols(ALPN).build();
 
         HttpsServer server = start(bindAddress, port, context, files);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "sslwrite-demo-shutdown"));
@@ -236,6 +237,9 @@ public final class HttpsServer implements AutoCloseable {
                 .append("Download ").append(SUGGESTED_DOWNLOAD).append(" bytes and hash them; sha256sum should print ")
                 .append(SUGGESTED_SHA256).append(":\n")
                 .append("  curl ").append(trust).append(' ').append(url("/bytes/" + SUGGESTED_DOWNLOAD))
+                .append(" | sha256sum\n")
+                .append("The same over HTTP/2 (ALPN h2; add -v to see it):\n")
+                .append("  curl --http2 ").append(trust).append(' ').append(url("/bytes/" + SUGGESTED_DOWNLOAD))
                 .append(" | sha256sum\n")
                 .append("Send a file and get it back:\n")
                 .append("  curl ").append(trust).append(" --data-binary @pom.xml ").append(url("/echo"))
@@ -271,7 +275,8 @@ public final class HttpsServer implements AutoCloseable {
 
     private static String homePage(int port, String curlTrust, FileDirectory files) {
         String base = "https://localhost:" + port;
-        return "sslwrite demo: HTTP/1.1 over SslWriteHandler (TLS by BouncyCastle, write back-pressure by sslwrite)\n"
+        return "sslwrite demo: HTTP/2 and HTTP/1.1 (by ALPN) over SslWriteHandler (TLS by BouncyCastle, write"
+                + " back-pressure by sslwrite)\n"
                 + "\n"
                 + "GET  /bytes/N      N bytes, streamed as fast as the client reads them. Byte i is the XOR of the\n"
                 + "                   eight bytes of the 64-bit number i, so bytes 0..255 are 0..255 and byte 256 is 1.\n"

@@ -30,7 +30,12 @@ record Curl(List<String> command, int exitCode, String writeOut, String stderr) 
      * @param hangGuard how long to wait before deciding the server hung: not a speed requirement
      */
     static Curl run(Path ca, Path scratch, Duration hangGuard, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("curl", "--http1.1", "-sS", "-v",
+        return run("--http1.1", ca, scratch, hangGuard, args);
+    }
+
+    /** As {@link #run(Path, Path, Duration, String...)}, with the HTTP version option given, e.g. "--http2". */
+    static Curl run(String httpVersion, Path ca, Path scratch, Duration hangGuard, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("curl", httpVersion, "-sS", "-v",
                 "--cacert", ca.toString(), "-w", "%{http_code} %{ssl_verify_result}\\n"));
         command.addAll(List.of(args));
         Path out = Files.createTempFile(scratch, "curl", ".out");

@@ -191,7 +191,7 @@ class FileDownloadTest {
         makeSparsePatternFile(file, GIB, 64 * MIB);
         String expected = sha256(file);
         Path body = dir.resolve("body");
-        try (DirectMemorySampler sampler = new DirectMemorySampler()) {
+        try (DirectMemorySampler sampler = new DirectMemorySampler(ALLOC, SAMPLE_MILLIS)) {
             long start = System.nanoTime();
             // curl reads at most 100 MB/s, below what the server encrypts on most machines, so the socket fills
             // and the handler spends the download back-pressured, pausing and resuming its reads of the file:
@@ -216,49 +216,6 @@ class FileDownloadTest {
         } finally {
             Files.deleteIfExists(body);
             Files.deleteIfExists(file);
-        }
-    }
-
-    // ---- memory ----
-
-    /** Reads the server allocator's count of direct memory in use on a thread of its own and keeps the peak. */
-    private static final class DirectMemorySampler implements AutoCloseable {
-        private final Thread thread;
-        private volatile boolean running = true;
-        // Written by the sampling thread only; read after close(), which joins it.
-        private long peak;
-        private long samples;
-
-        DirectMemorySampler() {
-            thread = new Thread(this::run, "direct-memory-sampler");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        private void run() {
-            while (running) {
-                peak = Math.max(peak, ALLOC.metric().usedDirectMemory());
-                samples++;
-                try {
-                    Thread.sleep(SAMPLE_MILLIS);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }
-
-        long peak() {
-            return peak;
-        }
-
-        long samples() {
-            return samples;
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running = false;
-            thread.join();
         }
     }
 

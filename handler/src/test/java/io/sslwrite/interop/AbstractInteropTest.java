@@ -431,6 +431,8 @@ abstract class AbstractInteropTest {
         /** The port a server process listens on; 0 for clients. */
         int port;
         private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        /** Completes when the process's stderr has reached its end. */
+        private final CompletableFuture<Void> stderrDrained;
 
         PeerProcess(List<String> command) {
             this.command = String.join(" ", command);
@@ -439,7 +441,7 @@ abstract class AbstractInteropTest {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start " + this.command, e);
             }
-            CompletableFuture.runAsync(() -> {
+            stderrDrained = CompletableFuture.runAsync(() -> {
                 byte[] chunk = new byte[4096];
                 try (InputStream in = process.getErrorStream()) {
                     for (int n; (n = in.read(chunk)) > 0; ) {
@@ -461,7 +463,20 @@ abstract class AbstractInteropTest {
             return process.getInputStream();
         }
 
+        /**
+         * What the process wrote to stderr so far; once it has exited, all of it (the copying thread may
+         * still hold its last lines when {@code waitFor} returns).
+         */
         String stderr() {
+            if (!process.isAlive()) {
+                try {
+                    stderrDrained.get(GUARD_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (ExecutionException | TimeoutException e) {
+                    // A descendant keeps the pipe open, or the copy failed: report what there is.
+                }
+            }
             synchronized (stderr) {
                 return stderr.toString(StandardCharsets.UTF_8);
             }
@@ -582,6 +597,27 @@ abstract class AbstractInteropTest {
             }
         }
         return false;
+    }
+
+    /**
+     * Runs a command with its stdin closed (an {@code openssl s_client} then closes its connection and exits)
+     * and returns its stdout followed by its stderr.
+     */
+    String runToExit(List<String> command) {
+        PeerProcess process = start(command.toArray(String[]::new));
+        try {
+            process.stdin().close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String stdout = await(CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(process.stdout().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }), "output of " + process.command);
+        return stdout + process.stderr();
     }
 
     /** Checks that {@code future} failed, and returns its cause. */
