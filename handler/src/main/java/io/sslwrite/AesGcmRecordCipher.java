@@ -1,5 +1,6 @@
 package io.sslwrite;
 
+import io.netty.util.concurrent.FastThreadLocal;
 import org.bouncycastle.jcajce.util.JcaJceHelper;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.ContentType;
@@ -13,6 +14,8 @@ import org.bouncycastle.tls.crypto.TlsCryptoUtils;
 import org.bouncycastle.tls.crypto.TlsDecodeResult;
 import org.bouncycastle.tls.crypto.TlsEncodeResult;
 import org.bouncycastle.tls.crypto.TlsSecret;
+import org.bouncycastle.tls.crypto.impl.AEADNonceGenerator;
+import org.bouncycastle.tls.crypto.impl.AEADNonceGeneratorFactory;
 import org.bouncycastle.tls.crypto.impl.TlsImplUtils;
 
 import javax.crypto.AEADBadTagException;
@@ -29,21 +32,31 @@ import java.util.Arrays;
  *
  * <p>bctls's {@code TlsAEADCipher} makes a new output array, nonce and additional data for every
  * record it encrypts, and encrypts in place, which the JDK's GCM answers with a copy of its own: about
- * 1.1 MB of garbage per MiB sent. This cipher keeps one output array, one nonce and one additional
- * data array per direction and encrypts from the caller's plaintext into the output, so a record
- * costs only the JDK's own work. The output array can be reused because bctls's
- * {@code RecordStream.writeRecord} copies each encoded record into its output queue before it
- * encodes the next.
+ * 1.1 MB of garbage per MiB sent. This cipher encrypts from the caller's plaintext into an output
+ * array, with the nonce and additional data in small arrays, all of which belong to the event loop
+ * ({@link ScratchArray}, {@link Scratch}), not to the connection: a record costs only the JDK's own
+ * work, and an idle connection holds no record-sized array. The output array can be shared because
+ * bctls's {@code RecordStream.writeRecord} copies each encoded record to its output stream as soon
+ * as {@link #encodePlaintext} returns, before anything else runs on the thread.
  *
  * <p>Decryption stays in place, as bctls expects ({@code TlsDecodeResult} points into the record).
  * Keys come from where bctls's own cipher takes them: the TLS 1.2 key block
  * ({@code TlsImplUtils.calculateKeyBlock}), or the TLS 1.3 traffic secrets through
  * HKDF-Expand-Label "key" and "iv", again on each KeyUpdate ({@link #rekeyEncoder()},
  * {@link #rekeyDecoder()}).
+ *
+ * <p>The TLS 1.2 explicit nonce is the sequence number, unless the crypto names a nonce generator
+ * ({@code JcaTlsCrypto.getFipsGCMNonceGeneratorFactory()}, as bctls's own cipher asks it): a FIPS
+ * 140-3 module must build the GCM IV inside its boundary (SP 800-38D §8.2.1, IG C.H), so the FIPS
+ * build takes it from bc-fips's {@code FipsNonceGenerator}; bctls 1.84 names none.
  */
 final class AesGcmRecordCipher implements TlsCipher {
     private static final int TAG = 16;
     private static final String TRANSFORMATION = "AES/GCM/NoPadding";
+    /** The largest record this cipher encodes: header, TLS 1.2 explicit nonce or TLS 1.3 type, tag. */
+    static final int MAX_ENCODED = 5 + 8 + HandlerOptions.MAX_RECORD_SIZE_LIMIT + 1 + TAG;
+    /** Encoded records, one array per event loop. */
+    private static final ScratchArray OUTPUT = new ScratchArray(MAX_ENCODED);
 
     private final TlsCryptoParameters cryptoParams;
     private final boolean tls13;
@@ -55,17 +68,29 @@ final class AesGcmRecordCipher implements TlsCipher {
 
     private final Direction encrypt;
     private final Direction decrypt;
-    private byte[] output = new byte[0];
+    /** TLS 1.2 only, and only when the crypto asks for it: makes the whole 12-byte encryption nonce. */
+    private final AEADNonceGenerator tls12NonceGenerator;
 
-    /** One direction's cipher, key, fixed IV and the scratch arrays reused for every record. */
-    private static final class Direction {
-        final Cipher cipher;
-        SecretKeySpec key;
-        final byte[] fixedIv;
+    /** Per-record inputs to the JDK's cipher, which copies them: one set per event loop. */
+    private static final FastThreadLocal<Scratch> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected Scratch initialValue() {
+            return new Scratch();
+        }
+    };
+
+    private static final class Scratch {
         final byte[] nonce = new byte[12];
         final byte[] additionalData = new byte[13];
         /** RFC 8446 §5.2: the real content type, encrypted after the content. */
         final byte[] innerType = new byte[1];
+    }
+
+    /** One direction's cipher, key and fixed IV. */
+    private static final class Direction {
+        final Cipher cipher;
+        SecretKeySpec key;
+        final byte[] fixedIv;
 
         Direction(Cipher cipher, int fixedIvLength) {
             this.cipher = cipher;
@@ -79,6 +104,12 @@ final class AesGcmRecordCipher implements TlsCipher {
 
     AesGcmRecordCipher(TlsCryptoParameters cryptoParams, JcaJceHelper helper, int keySize)
             throws IOException, GeneralSecurityException {
+        this(cryptoParams, helper, keySize, null);
+    }
+
+    /** {@code nonceGenerators}: null, or where the TLS 1.2 encryption nonces must come from. */
+    AesGcmRecordCipher(TlsCryptoParameters cryptoParams, JcaJceHelper helper, int keySize,
+                       AEADNonceGeneratorFactory nonceGenerators) throws IOException, GeneralSecurityException {
         SecurityParameters securityParameters = cryptoParams.getSecurityParametersHandshake();
         ProtocolVersion version = securityParameters.getNegotiatedVersion();
         this.cryptoParams = cryptoParams;
@@ -93,6 +124,7 @@ final class AesGcmRecordCipher implements TlsCipher {
         if (tls13) {
             rekey(securityParameters, encrypt, server);
             rekey(securityParameters, decrypt, !server);
+            this.tls12NonceGenerator = null;
             return;
         }
         // RFC 5246 §6.3: client_write_key, server_write_key, client_write_IV, server_write_IV.
@@ -104,6 +136,9 @@ final class AesGcmRecordCipher implements TlsCipher {
         System.arraycopy(keyBlock, 2 * keySize, clientWrite.fixedIv, 0, fixedIvLength);
         System.arraycopy(keyBlock, 2 * keySize + fixedIvLength, serverWrite.fixedIv, 0, fixedIvLength);
         Arrays.fill(keyBlock, (byte) 0);
+        // As bctls's TlsAEADCipher: the salt, then a 64-bit counter the generator owns.
+        this.tls12NonceGenerator = nonceGenerators == null ? null
+                : nonceGenerators.create(Arrays.copyOf(encrypt.fixedIv, 12), 64);
     }
 
     /** RFC 8446 §7.3: [sender]_write_key and _iv from the sender's current traffic secret. */
@@ -145,8 +180,7 @@ final class AesGcmRecordCipher implements TlsCipher {
      * RFC 5288 §3: salt || the explicit nonce at {@code explicit[explicitOffset]}; RFC 8446 §5.3:
      * write_iv XOR the padded sequence number ({@code explicit} unused).
      */
-    private void nonce(Direction direction, long seqNo, byte[] explicit, int explicitOffset) {
-        byte[] nonce = direction.nonce;
+    private void nonce(Direction direction, byte[] nonce, long seqNo, byte[] explicit, int explicitOffset) {
         if (tls13) {
             System.arraycopy(direction.fixedIv, 0, nonce, 0, 12);
             for (int i = 0; i < 8; i++) {
@@ -162,9 +196,8 @@ final class AesGcmRecordCipher implements TlsCipher {
      * RFC 8446 §5.2: opaque_type || legacy_record_version || length of the ciphertext; RFC 5246
      * §6.2.3.3: seq_num || type || version || length of the plaintext. Returns its length.
      */
-    private int additionalData(Direction direction, long seqNo, short type, ProtocolVersion version,
+    private int additionalData(byte[] aad, long seqNo, short type, ProtocolVersion version,
                                int ciphertextLength, int plaintextLength) {
-        byte[] aad = direction.additionalData;
         if (tls13) {
             TlsUtils.writeUint8(type, aad, 0);
             TlsUtils.writeVersion(version, aad, 1);
@@ -185,28 +218,39 @@ final class AesGcmRecordCipher implements TlsCipher {
         int innerLength = len + (tls13 ? 1 : 0);
         int ciphertextLength = recordIvLength + innerLength + TAG;
         int total = headerAllocation + ciphertextLength;
-        if (output.length < total) {
-            output = new byte[Math.max(total, HandlerOptions.MAX_RECORD_SIZE_LIMIT + 256 + headerAllocation)];
+        if (total > MAX_ENCODED) {
+            throw new TlsFatalAlert(AlertDescription.internal_error,
+                    "record of " + len + " plaintext bytes is larger than TLS allows");
         }
+        // Nothing runs between this return and bctls's copy of the record (see the class comment).
+        byte[] output = OUTPUT.unguarded();
         int pos = headerAllocation;
-        if (!tls13) {
-            // RFC 5288 §3: the explicit nonce may be the sequence number; sent in clear before the
-            // ciphertext.
-            TlsUtils.writeUint64(seqNo, output, pos);
+        Scratch scratch = SCRATCH.get();
+        if (tls12NonceGenerator != null) {
+            // RFC 5288 §3: salt || nonce_explicit, the explicit part sent in clear before the ciphertext.
+            tls12NonceGenerator.generateNonce(scratch.nonce);
+            System.arraycopy(scratch.nonce, 4, output, pos, 8);
+        } else {
+            if (!tls13) {
+                // RFC 5288 §3: the explicit nonce may be the sequence number; sent in clear before the
+                // ciphertext.
+                TlsUtils.writeUint64(seqNo, output, pos);
+            }
+            nonce(encrypt, scratch.nonce, seqNo, output, pos);
         }
-        nonce(encrypt, seqNo, output, pos);
         pos += recordIvLength;
         short recordType = tls13 ? ContentType.application_data : contentType;
-        int aadLength = additionalData(encrypt, seqNo, recordType, recordVersion, ciphertextLength, innerLength);
+        int aadLength = additionalData(scratch.additionalData, seqNo, recordType, recordVersion, ciphertextLength,
+                innerLength);
         try {
             Cipher cipher = encrypt.cipher;
-            cipher.init(Cipher.ENCRYPT_MODE, encrypt.key, new GCMParameterSpec(TAG * 8, encrypt.nonce));
-            cipher.updateAAD(encrypt.additionalData, 0, aadLength);
+            cipher.init(Cipher.ENCRYPT_MODE, encrypt.key, new GCMParameterSpec(TAG * 8, scratch.nonce));
+            cipher.updateAAD(scratch.additionalData, 0, aadLength);
             if (tls13) {
                 // RFC 8446 §5.2 TLSInnerPlaintext: the content, then its real type (no padding).
                 pos += cipher.update(plaintext, offset, len, output, pos);
-                encrypt.innerType[0] = (byte) contentType;
-                pos += cipher.doFinal(encrypt.innerType, 0, 1, output, pos);
+                scratch.innerType[0] = (byte) contentType;
+                pos += cipher.doFinal(scratch.innerType, 0, 1, output, pos);
             } else {
                 pos += cipher.doFinal(plaintext, offset, len, output, pos);
             }
@@ -229,13 +273,14 @@ final class AesGcmRecordCipher implements TlsCipher {
         if (innerLength < 0) {
             throw new TlsFatalAlert(AlertDescription.decode_error, "record shorter than an AES-GCM tag");
         }
-        nonce(decrypt, seqNo, ciphertext, offset);
-        int aadLength = additionalData(decrypt, seqNo, recordType, recordVersion, len, innerLength);
+        Scratch scratch = SCRATCH.get();
+        nonce(decrypt, scratch.nonce, seqNo, ciphertext, offset);
+        int aadLength = additionalData(scratch.additionalData, seqNo, recordType, recordVersion, len, innerLength);
         int plaintextLength;
         try {
             Cipher cipher = decrypt.cipher;
-            cipher.init(Cipher.DECRYPT_MODE, decrypt.key, new GCMParameterSpec(TAG * 8, decrypt.nonce));
-            cipher.updateAAD(decrypt.additionalData, 0, aadLength);
+            cipher.init(Cipher.DECRYPT_MODE, decrypt.key, new GCMParameterSpec(TAG * 8, scratch.nonce));
+            cipher.updateAAD(scratch.additionalData, 0, aadLength);
             plaintextLength = cipher.doFinal(ciphertext, encryptedOffset, encryptedLength, ciphertext, encryptedOffset);
         } catch (AEADBadTagException e) {
             throw new TlsFatalAlert(AlertDescription.bad_record_mac, e);

@@ -4,8 +4,20 @@ import org.bouncycastle.tls.TlsContext;
 
 import java.io.IOException;
 
-/** What the handler needs of either protocol subclass beyond bctls's public API. */
+/**
+ * What the handler needs of either protocol subclass beyond bctls's public API.
+ *
+ * <p>Both subclasses are built with bctls's stream constructor, {@code TlsProtocol(InputStream,
+ * OutputStream)}, the only one that lets the record layer ({@code RecordStream}) write to a stream of
+ * the caller's: a {@link ProtocolOutput}. They then set the protected fields the other constructor
+ * sets ({@code blocking = false}, {@code inputBuffers}, {@code outputBuffer}; bctls 1.84's
+ * {@code TlsProtocol()} does nothing else), so that bctls runs exactly as in non-blocking mode, and
+ * answer {@code getAvailableOutputBytes} and {@code readOutput} from the {@link ProtocolOutput}.
+ */
 interface BcProtocol {
+    /** Where bctls writes its records; the handler takes them from here. */
+    ProtocolOutput output();
+
     /** bctls keeps {@code getContext()} protected. */
     TlsContext tlsContext();
 

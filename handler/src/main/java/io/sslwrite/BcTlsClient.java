@@ -44,6 +44,8 @@ final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls1
     private final PeerListener listener;
     /** The curve of a TLS 1.2 ECDHE exchange; bctls records a group only for TLS 1.3. */
     private int tls12Group = -1;
+    /** The group of the server's TLS 1.3 key share, read off the wire: bctls-fips records none. */
+    private int tls13Group = -1;
 
     BcTlsClient(SslWriteContext config, String peerHost, int peerPort, PeerListener listener) {
         super(config.crypto());
@@ -56,6 +58,24 @@ final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls1
     @Override
     public int tls12Group() {
         return tls12Group;
+    }
+
+    @Override
+    public int tls13Group() {
+        // Only TLS 1.3 records a ServerHello in the clear after which nothing else is a handshake record.
+        return TlsUtils.isTLSv13(context) ? tls13Group : -1;
+    }
+
+    /**
+     * Called with each whole record the server sends during the first handshake, before bctls reads
+     * it: remembers the group of the last ServerHello's key_share (RFC 8446 §4.2.8; a HelloRetryRequest
+     * names the group it wants there too, and the real ServerHello follows it).
+     */
+    void observeServerRecord(byte[] record, int length) {
+        int group = ServerHelloKeyShare.group(record, length);
+        if (group >= 0) {
+            tls13Group = group;
+        }
     }
 
     @Override
@@ -78,7 +98,7 @@ final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls1
         Vector<Integer> groups = new Vector<>();
         for (int group : config.namedGroupCodes()) {
             if ((tls13 || NamedGroup.canBeNegotiated(group, ProtocolVersion.TLSv12))
-                    && TlsUtils.isSupportedNamedGroup(getCrypto(), group)) {
+                    && NamedGroups.isSupported(getCrypto(), group)) {
                 groups.add(group);
             }
         }

@@ -7,6 +7,7 @@ import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.CertificateRequest;
 import org.bouncycastle.tls.ClientCertificateType;
 import org.bouncycastle.tls.DefaultTlsServer;
+import org.bouncycastle.tls.KeyShareEntry;
 import org.bouncycastle.tls.NameType;
 import org.bouncycastle.tls.NamedGroup;
 import org.bouncycastle.tls.ProtocolVersion;
@@ -43,6 +44,10 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     private final SslWriteContext config;
     private final PeerListener listener;
     private int tls12Group = -1;
+    /** The groups of the client's TLS 1.3 key shares, in its order, from its latest ClientHello. */
+    private int[] clientShareGroups = new int[0];
+    /** The client's supported_groups, in its order, from the same ClientHello. */
+    private int[] clientSupportedGroups = new int[0];
     /** The SNI host name the client sent; bctls clears its own copy when the handshake completes. */
     private String sniHostName;
 
@@ -55,6 +60,33 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     @Override
     public int tls12Group() {
         return tls12Group;
+    }
+
+    /**
+     * The TLS 1.3 group, worked out as bctls selects it (TlsUtils.selectKeyShare): the client's first
+     * key share whose group we list and the crypto runs. bctls-fips records none itself.
+     */
+    @Override
+    public int tls13Group() {
+        if (!TlsUtils.isTLSv13(context)) {
+            return -1;      // a TLS 1.3-capable client sends key shares even when TLS 1.2 is chosen
+        }
+        int[] ours = getSupportedGroups();
+        for (int group : clientShareGroups) {
+            // A share's group is one of the client's supported_groups: bctls checks that (RFC 8446 §4.2.8).
+            if (contains(ours, group) && NamedGroups.isSupported(getCrypto(), group)) {
+                return group;
+            }
+        }
+        // No share fitted, so bctls sent a HelloRetryRequest (RFC 8446 §4.1.4) for the client's first
+        // supported group that we share (TlsUtils.selectKeyShareGroup); the second ClientHello, which
+        // bctls does not show us, carried that share alone.
+        for (int group : clientSupportedGroups) {
+            if (contains(ours, group) && NamedGroups.isSupported(getCrypto(), group)) {
+                return group;
+            }
+        }
+        return -1;
     }
 
     /** The host_name the client asked for with SNI (RFC 6066 §3), or null. */
@@ -75,6 +107,13 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     @Override
     public void processClientExtensions(Hashtable clientExtensions) throws IOException {
         super.processClientExtensions(clientExtensions);
+        Vector<?> shares = clientExtensions == null ? null : TlsExtensionsUtils.getKeyShareClientHello(clientExtensions);
+        int[] supported = clientExtensions == null ? null : TlsExtensionsUtils.getSupportedGroupsExtension(clientExtensions);
+        clientSupportedGroups = supported == null ? new int[0] : supported;
+        clientShareGroups = new int[shares == null ? 0 : shares.size()];
+        for (int i = 0; i < clientShareGroups.length; i++) {
+            clientShareGroups[i] = ((KeyShareEntry) shares.get(i)).getNamedGroup();
+        }
         Vector<?> names = clientExtensions == null ? null : TlsExtensionsUtils.getServerNameExtensionClient(clientExtensions);
         sniHostName = null;
         if (names != null) {
@@ -125,7 +164,7 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
         int n = 0;
         int[] usable = new int[configured.length];
         for (int group : configured) {
-            if (TlsUtils.isSupportedNamedGroup(getCrypto(), group)) {
+            if (NamedGroups.isSupported(getCrypto(), group)) {
                 usable[n++] = group;
             }
         }
@@ -135,8 +174,9 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     /**
      * The client's order decides among the groups we share (bctls's default): the client has already
      * sent a key share for its favourite, and picking ours instead would cost a HelloRetryRequest.
+     * Not marked {@code @Override}: bctls-fips 2.1.20, which the FIPS build compiles this class against,
+     * has no such method and takes the client's order anyway.
      */
-    @Override
     public boolean preferLocalSupportedGroups() {
         return false;
     }
@@ -243,6 +283,16 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     public void notifyHandshakeComplete() throws IOException {
         super.notifyHandshakeComplete();
         HandshakeRecords.completed(config, context, null, sniHostName);
+        // What bctls keeps of the ClientHello and of our extensions is read only during the handshake;
+        // its notifyHandshakeBeginning() resets the same fields for the next one (a TLS 1.2
+        // renegotiation). Dropped now, so that an idle connection does not keep them.
+        offeredCipherSuites = null;
+        clientExtensions = null;
+        serverExtensions.clear();
+        certificateStatusRequest = null;
+        statusRequestV2 = null;
+        trustedCAKeys = null;
+        clientProtocolNames = null;
         listener.handshakeComplete();
     }
 

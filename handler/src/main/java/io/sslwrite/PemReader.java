@@ -19,6 +19,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -133,9 +134,25 @@ final class PemReader {
                             .build(password.toCharArray()));
             return converter.getPrivateKey(pair.getPrivateKeyInfo());
         } catch (Exception e) {
+            if (key instanceof PEMEncryptedKeyPair && causedBy(e, NoSuchAlgorithmException.class)) {
+                // The FIPS build: the module offers no MD5, which this format's key derivation needs.
+                throw new IllegalArgumentException(file.getPath() + ": the private key uses OpenSSL's legacy"
+                        + " encryption (Proc-Type: 4,ENCRYPTED), whose key derivation this build's crypto does not"
+                        + " offer; convert it with `openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW` (" + e.getMessage()
+                        + ")", e);
+            }
             throw new IllegalArgumentException(file.getPath() + ": cannot decrypt the private key;"
                     + " is the password right? (" + e.getMessage() + ")", e);
         }
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Every PEM object of {@code file}; blocks bcpkix does not know are returned too, and ignored by callers. */

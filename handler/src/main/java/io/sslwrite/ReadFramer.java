@@ -11,8 +11,10 @@ import java.io.IOException;
  * {@code offerInput} decrypts a lone whole record in place ({@code RecordStream.readFullRecord});
  * given anything else it copies the bytes into its own queue and allocates per record.
  *
- * <p>A record split across reads is kept in a cumulation buffer until it is whole; at most one record
- * plus the current read is ever held. A header that no legal record has (too long, an unknown
+ * <p>The array records are offered from belongs to the event loop ({@link ScratchArray}), not to the
+ * connection: it is needed only while a record is offered, bctls copies what it keeps of it, and an
+ * idle connection holds none. A record split across reads is kept in a cumulation buffer until it is
+ * whole; at most one record plus the current read is ever held. A header that no legal record has (too long, an unknown
  * content type, a version that is not 3.x) is passed on as the 5-byte header alone, so that bctls
  * raises its own alert at once rather than this class waiting for, or buffering, what it announces.
  */
@@ -27,8 +29,9 @@ final class ReadFramer {
         boolean record(byte[] record, int length) throws IOException;
     }
 
-    /** Allocated with the first record, so that a connection that never gets one costs nothing. */
-    private byte[] record;
+    /** One array per event loop, each record copied into it whole and offered from it. */
+    private static final ScratchArray RECORDS = new ScratchArray(MAX_RECORD);
+
     private ByteBuf cumulation;
 
     /**
@@ -36,9 +39,15 @@ final class ReadFramer {
      * an incomplete tail. Does not release {@code in}.
      */
     void frame(ByteBuf in, ByteBufAllocator alloc, RecordSink sink) throws IOException {
-        if (record == null) {
-            record = new byte[MAX_RECORD];
+        byte[] record = RECORDS.borrow();
+        try {
+            frame(in, alloc, sink, record);
+        } finally {
+            RECORDS.giveBack(record);
         }
+    }
+
+    private void frame(ByteBuf in, ByteBufAllocator alloc, RecordSink sink, byte[] record) throws IOException {
         if (cumulation != null) {
             // Complete the held record from the front of this read, and offer it first.
             int held = cumulation.readableBytes();
@@ -71,6 +80,11 @@ final class ReadFramer {
                 return;
             }
         }
+        hold(in, alloc);
+    }
+
+    /** Keeps the incomplete record at the end of {@code in} until the rest of it arrives. */
+    private void hold(ByteBuf in, ByteBufAllocator alloc) {
         if (in.isReadable()) {
             cumulation = alloc.heapBuffer(HEADER + 1024, MAX_RECORD);
             cumulation.writeBytes(in);

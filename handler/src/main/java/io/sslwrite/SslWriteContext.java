@@ -46,7 +46,10 @@ import java.util.Vector;
  *
  * <p>Defaults: TLS 1.3 and 1.2; TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256
  * and the TLS 1.2 ECDHE AES-GCM then ChaCha20 suites (AES-GCM first; nothing without forward secrecy or AEAD); the groups X25519MLKEM768, x25519, secp256r1, secp384r1;
- * clients trust the JDK's default trust store and verify the host name they dial.
+ * clients trust the JDK's default trust store and verify the host name they dial. The FIPS build
+ * ({@code sslwrite-handler-fips}) keeps of these defaults what its module approves (no ChaCha20, x25519
+ * or hybrid) and refuses the others by name at {@link Builder#build()}; {@link #isFips()} says which
+ * build runs.
  *
  * <p>One {@code JcaTlsCrypto} serves every connection of the context (DESIGN §6): the JDK's providers
  * first, a private BouncyCastle provider for what they lack.
@@ -182,6 +185,12 @@ public final class SslWriteContext {
         return new SslWriteHandler(this, alloc, peerHost, peerPort);
     }
 
+    /**
+     * {@return {@code true} in the FIPS build (artifact {@code sslwrite-handler-fips}), where every
+     * cryptographic operation comes from BouncyCastle's FIPS module and only what it approves is offered}
+     */
+    public boolean isFips() { return crypto instanceof ApprovedOnlyCrypto; }
+
     // ---- package-private contract used by SslWriteHandler ----
 
     /** {@code true} for {@link #forClient()}. */
@@ -258,7 +267,8 @@ public final class SslWriteContext {
                 + ", cipherSuites=" + suites + ", namedGroups=" + groups
                 + (applicationProtocols.isEmpty() ? "" : ", alpn=" + applicationProtocols)
                 + (client ? "" : ", clientAuth=" + clientAuth)
-                + (trust == null ? "" : ", trust=" + trust) + ")";
+                + (trust == null ? "" : ", trust=" + trust)
+                + ", fips=" + (isFips() ? ((ApprovedOnlyCrypto) crypto).module() : "no") + ")";
     }
 
     private static <T> T requireNonNull(T value, String name) {
@@ -606,15 +616,16 @@ public final class SslWriteContext {
          *         its certificate, an expired certificate, a trust manager that cannot be used
          */
         public SslWriteContext build() throws SSLException {
+            JcaTlsCrypto crypto = CryptoFactory.newCrypto();
             ProtocolVersion[] versions = parseProtocols();
-            int[] suites = parseCipherSuites(versions);
-            int[] groups = parseNamedGroups();
+            int[] suites = offeredSuites(crypto, parseCipherSuites(versions), cipherSuites != null);
+            int[] groups = offeredGroups(crypto, parseNamedGroups(), namedGroups != null);
             checkApplicationProtocols();
 
             KeyCredentials credentials = null;
             if (key != null) {
                 credentials = new KeyCredentials(key, keyCertChain);
-                checkCredentials(credentials);
+                checkCredentials(crypto, credentials);
             } else if (!client) {
                 throw new SSLException("a server needs a certificate and key: use forServer(certChainPem, keyPem)");
             }
@@ -626,7 +637,7 @@ public final class SslWriteContext {
                         + " name given to newHandler(alloc, host, port)");
             }
             for (KeyCredentials named : serverNames.values()) {
-                checkCredentials(named);
+                checkCredentials(crypto, named);
                 checkServerSuites(named, versions, suites);
             }
 
@@ -645,8 +656,6 @@ public final class SslWriteContext {
                 throw new SSLException("cannot set up the trust manager: " + e.getMessage(), e);
             }
 
-            JcaTlsCrypto crypto = CryptoFactory.newCrypto();
-            checkCryptoSupport(crypto, suites, groups);
             KeyLogWriter keyLogWriter = keyLogFile == null ? null : KeyLogWriter.open(keyLogFile);
             return new SslWriteContext(this, credentials, trust, versions, suites, groups, crypto, keyLogWriter);
         }
@@ -746,14 +755,14 @@ public final class SslWriteContext {
             }
         }
 
-        private void checkCredentials(KeyCredentials c) throws SSLException {
+        private void checkCredentials(JcaTlsCrypto crypto, KeyCredentials c) throws SSLException {
             X509Certificate leaf = c.chain[0];
             String subject = leaf.getSubjectX500Principal().getName();
             if (!c.isSupportedKeyType()) {
                 throw new SSLException("the certificate " + subject + " has a " + c.keyType()
                         + " key; sslwrite signs with EC (P-256, P-384, P-521) and RSA keys only");
             }
-            if (!keyMatches(c.key, leaf.getPublicKey())) {
+            if (!keyMatches(crypto, c.key, leaf.getPublicKey())) {
                 throw new SSLException("the private key does not match the certificate " + subject
                         + " (a test signature by the key does not verify with the certificate's public key);"
                         + " check that the key file belongs to the first certificate of the chain");
@@ -788,23 +797,74 @@ public final class SslWriteContext {
                     + " suite for an RSA key");
         }
 
-        private static void checkCryptoSupport(JcaTlsCrypto crypto, int[] suites, int[] groups) throws SSLException {
-            for (int suite : suites) {
-                if (TlsUtils.getSupportedCipherSuites(crypto, new int[] {suite}).length == 0) {
-                    throw new SSLException("cipher suite " + CipherSuites.name(suite)
-                            + " is not available from the JDK's or BouncyCastle's providers; remove it");
+        /**
+         * The suites of {@code codes} the crypto runs. A default it lacks is dropped (the FIPS build's
+         * crypto has no ChaCha20-Poly1305); one the user named is refused, by name.
+         */
+        private static int[] offeredSuites(JcaTlsCrypto crypto, int[] codes, boolean named) throws SSLException {
+            List<Integer> kept = new ArrayList<>();
+            for (int suite : codes) {
+                if (TlsUtils.getSupportedCipherSuites(crypto, new int[] {suite}).length > 0) {
+                    kept.add(suite);
+                } else if (named) {
+                    throw new SSLException("cipher suite " + CipherSuites.name(suite) + unavailable(crypto)
+                            + suiteNames(crypto) + ")");
                 }
             }
-            for (int group : groups) {
-                if (!TlsUtils.isSupportedNamedGroup(crypto, group)) {
-                    throw new SSLException("named group " + NamedGroups.name(group)
-                            + " is not available from the JDK's or BouncyCastle's providers; remove it");
-                }
+            if (kept.isEmpty()) {
+                throw new SSLException("none of the default cipher suites " + CipherSuites.DEFAULTS
+                        + unavailable(crypto) + suiteNames(crypto) + ")");
             }
+            return toArray(kept);
         }
 
-        /** Signs a test value with {@code key} and verifies it with {@code pub}. */
-        private static boolean keyMatches(PrivateKey key, PublicKey pub) {
+        /** As {@link #offeredSuites} for key-exchange groups (the FIPS build has no x25519 or hybrids). */
+        private static int[] offeredGroups(JcaTlsCrypto crypto, int[] codes, boolean named) throws SSLException {
+            List<Integer> kept = new ArrayList<>();
+            for (int group : codes) {
+                if (NamedGroups.isSupported(crypto, group)) {
+                    kept.add(group);
+                } else if (named) {
+                    throw new SSLException("named group " + NamedGroups.name(group) + unavailable(crypto)
+                            + groupNames(crypto) + ")");
+                }
+            }
+            if (kept.isEmpty()) {
+                throw new SSLException("none of the default named groups " + NamedGroups.DEFAULTS
+                        + unavailable(crypto) + groupNames(crypto) + ")");
+            }
+            return toArray(kept);
+        }
+
+        private static String unavailable(JcaTlsCrypto crypto) {
+            return crypto instanceof ApprovedOnlyCrypto
+                    ? " is refused: this is the FIPS build, which offers only what "
+                            + ((ApprovedOnlyCrypto) crypto).module() + " approves; remove it (approved: "
+                    : " is not available from the JDK's or BouncyCastle's providers; remove it (available: ";
+        }
+
+        private static List<String> suiteNames(JcaTlsCrypto crypto) {
+            List<String> names = new ArrayList<>();
+            for (String name : CipherSuites.supportedNames()) {
+                if (TlsUtils.getSupportedCipherSuites(crypto, new int[] {CipherSuites.code(name)}).length > 0) {
+                    names.add(name);
+                }
+            }
+            return names;
+        }
+
+        private static List<String> groupNames(JcaTlsCrypto crypto) {
+            List<String> names = new ArrayList<>();
+            for (String name : NamedGroups.supportedNames()) {
+                if (NamedGroups.isSupported(crypto, NamedGroups.code(name))) {
+                    names.add(name);
+                }
+            }
+            return names;
+        }
+
+        /** Signs a test value with {@code key} and verifies it with {@code pub}, on the context's crypto. */
+        private static boolean keyMatches(JcaTlsCrypto crypto, PrivateKey key, PublicKey pub) {
             String alg = pub.getAlgorithm().toUpperCase(Locale.ROOT);
             String sigAlg;
             if (alg.equals("EC")) {
@@ -819,11 +879,11 @@ public final class SslWriteContext {
             }
             try {
                 byte[] probe = "sslwrite key check".getBytes(StandardCharsets.US_ASCII);
-                Signature signer = Signature.getInstance(sigAlg);
+                Signature signer = crypto.getHelper().createSignature(sigAlg);
                 signer.initSign(key);
                 signer.update(probe);
                 byte[] sig = signer.sign();
-                Signature verifier = Signature.getInstance(sigAlg);
+                Signature verifier = crypto.getHelper().createSignature(sigAlg);
                 verifier.initVerify(pub);
                 verifier.update(probe);
                 return verifier.verify(sig);

@@ -7,6 +7,7 @@ import org.bouncycastle.tls.SignatureAndHashAlgorithm;
 import org.bouncycastle.tls.TlsCredentialedSigner;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
 import org.bouncycastle.tls.crypto.TlsCipher;
+import org.bouncycastle.tls.crypto.TlsNonceGenerator;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaDefaultTlsCredentialedSigner;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
@@ -18,15 +19,37 @@ import java.security.SecureRandom;
 /**
  * bctls's JCA crypto with sslwrite's own record cipher for AES-GCM ({@link AesGcmRecordCipher}),
  * through the extension point bctls offers for it ({@code TlsCrypto.createCipher}). Every other
- * suite, ChaCha20-Poly1305 among them, keeps bctls's cipher.
+ * suite, ChaCha20-Poly1305 among them, keeps bctls's cipher. TLS 1.2 nonces come from the generator
+ * bctls's own cipher would use ({@code getFipsGCMNonceGeneratorFactory}: none in bctls 1.84, bc-fips's
+ * {@code FipsNonceGenerator} in bctls-fips).
  *
  * <p>Not final: the crypto {@link CryptoFactory} builds may take parts of the handshake elsewhere
  * (DESIGN §6), through {@link #credentialedSigner} and bctls's own factory methods.
  */
 class SslWriteCrypto extends JcaTlsCrypto {
 
+    /**
+     * Nonces (the handshake randoms of RFC 8446 §4.1.2-4.1.3, TLS 1.2 session IDs) drawn straight from
+     * the nonce {@code SecureRandom}, which every connection of the context shares and which is safe
+     * to share between threads. bctls's own generator ({@code JcaNonceGenerator}) is a SHA-512 hash
+     * DRBG seeded from that same {@code SecureRandom}, made for each connection and kept by its
+     * context for the connection's whole life: about 1.2 KB per idle connection for a few nonces drawn
+     * during the handshake.
+     */
+    private final TlsNonceGenerator nonces;
+
     SslWriteCrypto(JcaJceHelper helper, SecureRandom keyRandom, SecureRandom nonceRandom) {
         super(helper, keyRandom, nonceRandom);
+        this.nonces = size -> {
+            byte[] nonce = new byte[size];
+            nonceRandom.nextBytes(nonce);
+            return nonce;
+        };
+    }
+
+    @Override
+    public TlsNonceGenerator createNonceGenerator(byte[] additionalSeedMaterial) {
+        return nonces;
     }
 
     @Override
@@ -35,9 +58,9 @@ class SslWriteCrypto extends JcaTlsCrypto {
         try {
             switch (encryptionAlgorithm) {
                 case EncryptionAlgorithm.AES_128_GCM:
-                    return new AesGcmRecordCipher(cryptoParams, getHelper(), 16);
+                    return new AesGcmRecordCipher(cryptoParams, getHelper(), 16, getFipsGCMNonceGeneratorFactory());
                 case EncryptionAlgorithm.AES_256_GCM:
-                    return new AesGcmRecordCipher(cryptoParams, getHelper(), 32);
+                    return new AesGcmRecordCipher(cryptoParams, getHelper(), 32, getFipsGCMNonceGeneratorFactory());
                 default:
                     return super.createCipher(cryptoParams, encryptionAlgorithm, macAlgorithm);
             }

@@ -204,7 +204,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         handshakePromise();
         sslClosePromise();
         peer = context.newPeer(peerHost, peerPort, events);
-        protocol = client ? new BcClientProtocol(events) : new BcServerProtocol(events);
+        protocol = client ? new BcClientProtocol(events, alloc) : new BcServerProtocol(events, alloc);
         encoder = new RecordEncoder(protocol, events);
         if (!client) {
             // A server only prepares here; the handshake starts with the peer's ClientHello.
@@ -252,6 +252,9 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         framer.release();
+        if (encoder != null) {
+            encoder.releaseOutput();
+        }
         cancelTimers();
         if (!queue.isEmpty()) {
             queue.failAll(new SSLException("SslWriteHandler was removed from the pipeline; this write was"
@@ -423,7 +426,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
                 while (state.mayWriteApplicationData() && queue.hasFlushed()
                         && encoder.ciphertextInFlight() < highWaterMark) {
                     Batch batch = encoder.encrypt(queue, sizer, now(), options.partialWrite(), encoder.newBatch());
-                    ByteBuf out = encoder.takeOutput(alloc, batch);
+                    ByteBuf out = encoder.takeOutput(batch);
                     boolean flushAlone = batch.flushAlone;
                     ctx.write(out != null ? out : Unpooled.EMPTY_BUFFER, ctx.newPromise().addListener(batch));
                     wroteThisRound = true;
@@ -491,7 +494,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
      */
     private ChannelFuture writeProtocolOutput() {
         Batch batch = encoder.newBatch();
-        ByteBuf out = encoder.takeOutput(alloc, batch);
+        ByteBuf out = encoder.takeOutput(batch);
         if (out == null) {
             encoder.written(batch);
             return null;
@@ -651,6 +654,9 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     /** One whole record for bctls; then act on what it reported. */
     private boolean offerRecord(byte[] record, int length) {
         int warningsBefore = warningAlertsInARow;
+        if (state == ConnectionState.HANDSHAKING && peer instanceof BcTlsClient) {
+            ((BcTlsClient) peer).observeServerRecord(record, length);
+        }
         try {
             protocol.offerInput(record, 0, length);
         } catch (IOException | RuntimeException e) {
@@ -732,6 +738,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
             sizer.negotiated(session);
             if (handshakeTimeout != null) {
                 handshakeTimeout.cancel(false);
+                handshakeTimeout = null; // the cancelled task would stay with the connection for its life
             }
             writeProtocolOutput();
             handshakePromise.trySuccess(ctx.channel());

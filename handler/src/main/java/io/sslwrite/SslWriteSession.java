@@ -23,11 +23,17 @@ public final class SslWriteSession {
 
     /**
      * A peer that remembers the group of a TLS 1.2 ECDHE exchange: bctls's {@code SecurityParameters}
-     * records the negotiated group for TLS 1.3 key shares only.
+     * records the negotiated group for TLS 1.3 key shares only (and bctls-fips's not even those).
      */
     interface Tls12GroupSource {
         /** The curve of the TLS 1.2 ServerKeyExchange, or -1. */
         int tls12Group();
+
+        /**
+         * The TLS 1.3 key-share group as the peer saw it, or -1: for bctls-fips, whose
+         * {@code SecurityParameters} has no negotiated group.
+         */
+        int tls13Group();
     }
 
     /** A peer that knows the SNI host name of its connection: the one a client sent, or a server received. */
@@ -63,9 +69,10 @@ public final class SslWriteSession {
         }
         this.protocol = protocolName(params.getNegotiatedVersion());
         this.cipherSuite = CipherSuites.name(params.getCipherSuite());
-        int group = params.getNegotiatedGroup();
+        int group = NamedGroups.negotiated(params);
         if (group < 0 && peer instanceof Tls12GroupSource) {
-            group = ((Tls12GroupSource) peer).tls12Group();
+            Tls12GroupSource source = (Tls12GroupSource) peer;
+            group = source.tls12Group() >= 0 ? source.tls12Group() : source.tls13Group();
         }
         this.namedGroup = group < 0 ? null : NamedGroups.name(group);
         ProtocolName alpn = params.getApplicationProtocol();

@@ -13,7 +13,8 @@ import java.util.ArrayDeque;
  * 0, as in Netty's own outbound buffer. One thread, the event loop, uses it.
  */
 final class WriteQueue {
-    private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>();
+    /** Starts small: most connections hold a write or two at a time, and it grows as needed. */
+    private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>(2);
     private int flushedCount;
     private long pendingBytes;
 
@@ -41,6 +42,19 @@ final class WriteQueue {
 
     int flushedCount() {
         return flushedCount;
+    }
+
+    /** Unencrypted bytes of the flushed writes, oldest first, counted until they reach {@code limit}. */
+    long flushedBytes(long limit) {
+        long bytes = 0;
+        int counted = 0;
+        for (PendingWrite write : writes) {
+            if (counted++ == flushedCount || bytes >= limit) {
+                break;
+            }
+            bytes += write.unencrypted();
+        }
+        return bytes;
     }
 
     /** The oldest flushed write, or null. */

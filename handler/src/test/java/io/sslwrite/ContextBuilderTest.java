@@ -4,6 +4,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
+import io.sslwrite.testing.BuildMode;
 import io.sslwrite.testing.TestPki;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -61,9 +62,21 @@ class ContextBuilderTest {
         assertTrue(client().build().isClient());
         String s = ctx.toString();
         assertTrue(s.contains("protocols=[TLSv1.3, TLSv1.2]"), s);
-        assertTrue(s.contains("cipherSuites=[TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256,"
-                + " TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"), s);
-        assertTrue(s.contains("namedGroups=[X25519MLKEM768, x25519, secp256r1, secp384r1]"), s);
+        if (BuildMode.FIPS) {
+            // Only what the FIPS module approves: no ChaCha20-Poly1305, no x25519, no hybrid.
+            assertTrue(s.contains("cipherSuites=[TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384,"
+                    + " TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,"
+                    + " TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384]"), s);
+            assertTrue(s.contains("namedGroups=[secp256r1, secp384r1]"), s);
+            assertTrue(s.endsWith(", fips=BouncyCastle Security Provider (FIPS edition) v2.1.2 in approved-only mode)"), s);
+            assertTrue(ctx.isFips());
+        } else {
+            assertTrue(s.contains("cipherSuites=[TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256,"
+                    + " TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"), s);
+            assertTrue(s.contains("namedGroups=[X25519MLKEM768, x25519, secp256r1, secp384r1]"), s);
+            assertTrue(s.endsWith(", fips=no)"), s);
+            assertFalse(ctx.isFips());
+        }
         for (String suite : CipherSuites.DEFAULTS) {
             assertFalse(suite.contains("CBC") || suite.contains("NULL") || suite.contains("anon")
                     || suite.contains("EXPORT"), suite);
@@ -78,6 +91,14 @@ class ContextBuilderTest {
     @Test
     void cryptoUsesTheJdkForAesGcmAndAPrivateBouncyCastleForMlKem() throws Exception {
         SslWriteContext ctx = client().build();
+        if (BuildMode.FIPS) {
+            // The FIPS build: everything from the module's provider, which is not installed JVM-wide either.
+            assertEquals("BCFIPS", ctx.crypto().getHelper().createCipher("AES/GCM/NoPadding").getProvider().getName());
+            assertEquals("BCFIPS", ctx.crypto().getHelper().createKeyAgreement("ECDH").getProvider().getName());
+            assertEquals("BCFIPS", ctx.crypto().getSecureRandom().getProvider().getName());
+            assertNull(Security.getProvider("BCFIPS"), "BouncyCastle FIPS must not be installed JVM-wide");
+            return;
+        }
         assertEquals("SunJCE", ctx.crypto().getHelper().createCipher("AES/GCM/NoPadding").getProvider().getName());
         assertEquals("BC", ctx.crypto().getHelper().createKeyPairGenerator("ML-KEM").getProvider().getName());
         assertNull(Security.getProvider("BC"), "BouncyCastle must not be installed JVM-wide");
@@ -287,7 +308,10 @@ class ContextBuilderTest {
                 if (serverProtocol.getAvailableOutputBytes() > 0) {
                     moved = true;
                     try {
-                        clientProtocol.offerInput(drain(serverProtocol));
+                        // As SslWriteHandler does with each record of the first handshake.
+                        byte[] fromServer = drain(serverProtocol);
+                        ((BcTlsClient) clientPeer).observeServerRecord(fromServer, fromServer.length);
+                        clientProtocol.offerInput(fromServer);
                     } catch (IOException e) {
                         clientFailure = e;
                     }
@@ -349,14 +373,14 @@ class ContextBuilderTest {
         SslWriteSession s = p.serverSession();
         for (SslWriteSession session : new SslWriteSession[] {c, s}) {
             assertEquals("TLSv1.3", session.protocol());
-            assertEquals("X25519MLKEM768", session.namedGroup());
+            assertEquals(BuildMode.DEFAULT_GROUP, session.namedGroup());
             assertEquals("TLS_AES_128_GCM_SHA256", session.cipherSuite());
             assertNull(session.applicationProtocol());
             assertEquals(0, session.renegotiations());
         }
         assertArrayEquals(TestPki.serverChain(), c.peerCertificates());
         assertEquals(0, s.peerCertificates().length);
-        assertTrue(c.toString().startsWith("SslWriteSession(TLSv1.3, TLS_AES_128_GCM_SHA256, X25519MLKEM768,"),
+        assertTrue(c.toString().startsWith("SslWriteSession(TLSv1.3, TLS_AES_128_GCM_SHA256, " + BuildMode.DEFAULT_GROUP + ","),
                 c.toString());
         // peerCertificates() is a copy.
         c.peerCertificates()[0] = null;
@@ -383,7 +407,8 @@ class ContextBuilderTest {
         for (SslWriteSession s : new SslWriteSession[] {p.clientSession(), p.serverSession()}) {
             assertEquals("TLSv1.2", s.protocol());
             assertEquals("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", s.cipherSuite());
-            assertEquals("x25519", s.namedGroup());
+            // The first default group TLS 1.2 can use (not the hybrid): x25519, or P-256 in FIPS.
+            assertEquals(BuildMode.FIPS ? "secp256r1" : "x25519", s.namedGroup());
         }
         p.assertDataFlows();
     }
@@ -405,11 +430,14 @@ class ContextBuilderTest {
 
     @Test
     void configuredGroupAndSuiteAreTheOnesNegotiated() throws Exception {
-        Pair p = handshake(client().namedGroups("x25519").cipherSuites("TLS_CHACHA20_POLY1305_SHA256"), "localhost",
-                server());
+        // Neither x25519 nor ChaCha20-Poly1305 is FIPS-approved: the FIPS build uses P-384 and AES-256.
+        String group = BuildMode.FIPS ? "secp384r1" : "x25519";
+        String suite = BuildMode.FIPS ? "TLS_AES_256_GCM_SHA384" : "TLS_CHACHA20_POLY1305_SHA256";
+        Pair p = handshake(client().namedGroups(group).cipherSuites(suite), "localhost", server());
         assertTrue(p.succeeded(), p.describe());
-        assertEquals("x25519", p.serverSession().namedGroup());
-        assertEquals("TLS_CHACHA20_POLY1305_SHA256", p.serverSession().cipherSuite());
+        assertEquals(group, p.serverSession().namedGroup());
+        assertEquals(group, p.clientSession().namedGroup());
+        assertEquals(suite, p.serverSession().cipherSuite());
 
         Pair q = handshake(client().namedGroups("P-256"), "localhost", server());
         assertTrue(q.succeeded(), q.describe());
@@ -418,10 +446,12 @@ class ContextBuilderTest {
 
     @Test
     void serverOrderPicksAesGcmOverChaCha20() throws Exception {
-        Pair p = handshake(client().cipherSuites("TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_256_GCM_SHA384"),
-                "localhost", server());
+        // The FIPS build has no ChaCha20: its server order puts AES-128-GCM before AES-256-GCM.
+        String clientFirst = BuildMode.FIPS ? "TLS_AES_256_GCM_SHA384" : "TLS_CHACHA20_POLY1305_SHA256";
+        String serverFirst = BuildMode.FIPS ? "TLS_AES_128_GCM_SHA256" : "TLS_AES_256_GCM_SHA384";
+        Pair p = handshake(client().cipherSuites(clientFirst, serverFirst), "localhost", server());
         assertTrue(p.succeeded(), p.describe());
-        assertEquals("TLS_AES_256_GCM_SHA384", p.clientSession().cipherSuite());
+        assertEquals(serverFirst, p.clientSession().cipherSuite());
     }
 
     @Test

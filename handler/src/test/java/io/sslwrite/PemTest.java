@@ -1,10 +1,10 @@
 package io.sslwrite;
 
+import io.sslwrite.testing.BuildMode;
 import io.sslwrite.testing.TestPki;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
-import org.bouncycastle.openssl.jcajce.JcePEMEncryptorBuilder;
 import org.bouncycastle.operator.OutputEncryptor;
 import org.junit.jupiter.api.Test;
 
@@ -92,12 +92,13 @@ class PemTest {
 
     @Test
     void encryptedPkcs8KeyNeedsThePasswordOverload() throws Exception {
-        String text = encryptedPkcs8(TestPki.serverKey(), "s3cret");
+        // 15 characters: a FIPS module refuses PBKDF2 passwords under 112 bits (SP 800-132).
+        String text = encryptedPkcs8(TestPki.serverKey(), "s3cret-passw0rd");
         assertTrue(text.contains("BEGIN ENCRYPTED PRIVATE KEY"), text);
         File f = TestPki.writeFile("enc-pkcs8.key", text);
 
-        assertNotNull(SslWriteContext.forServer(TestPki.serverCertPem(), f, "s3cret").build());
-        assertNotNull(SslWriteContext.forClient().keyManager(TestPki.serverCertPem(), f, "s3cret").build());
+        assertNotNull(SslWriteContext.forServer(TestPki.serverCertPem(), f, "s3cret-passw0rd").build());
+        assertNotNull(SslWriteContext.forClient().keyManager(TestPki.serverCertPem(), f, "s3cret-passw0rd").build());
 
         IllegalArgumentException noPassword = assertThrows(IllegalArgumentException.class,
                 () -> SslWriteContext.forServer(TestPki.serverCertPem(), f));
@@ -106,18 +107,48 @@ class PemTest {
         assertTrue(noPassword.getMessage().contains("password"), noPassword.getMessage());
 
         IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
-                () -> SslWriteContext.forServer(TestPki.serverCertPem(), f, "wrong"));
+                () -> SslWriteContext.forServer(TestPki.serverCertPem(), f, "wrong-passw0rd!"));
         assertTrue(wrong.getMessage().startsWith(f.getPath() + ": cannot decrypt the private key"), wrong.getMessage());
+    }
+
+    /**
+     * OpenSSL's traditional encryption ({@code Proc-Type: 4,ENCRYPTED}): AES-128-CBC under a key that
+     * EVP_BytesToKey derives with one MD5 over the password and the first 8 bytes of the IV. Built here
+     * with the JDK's own MD5 and AES, so the same file serves both builds.
+     */
+    private static String legacyEncrypted(PrivateKey key, String password) throws Exception {
+        String sec1 = pem(bcKey(key));
+        byte[] der = java.util.Base64.getMimeDecoder().decode(sec1.replaceAll("-----[A-Z ]+-----", ""));
+        byte[] iv = new byte[16];
+        new java.security.SecureRandom().nextBytes(iv);
+        java.security.MessageDigest md5 = java.security.MessageDigest.getInstance("MD5", "SUN");
+        md5.update(password.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        md5.update(iv, 0, 8);
+        javax.crypto.Cipher aes = javax.crypto.Cipher.getInstance("AES/CBC/PKCS5Padding", "SunJCE");
+        aes.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(md5.digest(), "AES"),
+                new javax.crypto.spec.IvParameterSpec(iv));
+        return "-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,"
+                + org.bouncycastle.util.encoders.Hex.toHexString(iv).toUpperCase(java.util.Locale.ROOT) + "\n\n"
+                + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                        .encodeToString(aes.doFinal(der))
+                + "\n-----END EC PRIVATE KEY-----\n";
     }
 
     @Test
     void legacyOpenSslEncryptedKeyIsRead() throws Exception {
-        String text = pem(bcKey(TestPki.serverKey()), new JcePEMEncryptorBuilder("AES-128-CBC")
-                .setProvider(CryptoFactory.BOUNCY_CASTLE).build("pw".toCharArray()));
-        assertTrue(text.contains("Proc-Type: 4,ENCRYPTED"), text);
+        String text = legacyEncrypted(TestPki.serverKey(), "pw");
         File f = TestPki.writeFile("legacy-enc.key", text);
-        assertNotNull(SslWriteContext.forServer(TestPki.serverCertPem(), f, "pw").build());
         assertThrows(IllegalArgumentException.class, () -> SslWriteContext.forServer(TestPki.serverCertPem(), f));
+        if (BuildMode.FIPS) {
+            // The FIPS module has no MD5-based key derivation: the file is refused with the way out.
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> SslWriteContext.forServer(TestPki.serverCertPem(), f, "pw"));
+            assertTrue(e.getMessage().startsWith(f.getPath() + ": the private key uses OpenSSL's legacy encryption"),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains("openssl pkcs8 -topk8"), e.getMessage());
+            return;
+        }
+        assertNotNull(SslWriteContext.forServer(TestPki.serverCertPem(), f, "pw").build());
     }
 
     @Test

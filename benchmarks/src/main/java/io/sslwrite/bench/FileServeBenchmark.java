@@ -84,7 +84,7 @@ public final class FileServeBenchmark {
     }
 
     static Map<String, Object> run(Contestant contestant, int measured) throws Exception {
-        Tls tls = Tls.create(contestant, Tls.X25519);
+        Tls tls = Tls.create(contestant, Tls.GROUP);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("contestant", contestant);
         Path dir = Files.createTempDirectory("sslwrite-files-");

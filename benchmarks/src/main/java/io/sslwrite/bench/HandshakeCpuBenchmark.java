@@ -28,7 +28,7 @@ import java.util.Locale;
 public final class HandshakeCpuBenchmark {
 
     static final String RESULT_PREFIX = "HANDSHAKECPU ";
-    static final List<String> GROUPS = List.of(Tls.X25519, Tls.X25519MLKEM768);
+    static final List<String> GROUPS = Tls.HANDSHAKE_GROUPS;
     private static final int ROUNDS = 3;
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();

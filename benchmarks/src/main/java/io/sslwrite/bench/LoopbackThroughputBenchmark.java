@@ -50,7 +50,7 @@ public class LoopbackThroughputBenchmark {
 
     @Setup(Level.Trial)
     public void setUpTrial() throws Exception {
-        tls = Tls.create(contestant, Tls.X25519);
+        tls = Tls.create(contestant, Tls.GROUP);
         loops = new Loopback.Loops();
         message = BufferType.HEAP.newMessage(MESSAGE_SIZE);
     }

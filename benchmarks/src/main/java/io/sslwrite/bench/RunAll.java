@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Runs every benchmark of this module for every contestant and prints one Markdown table, also
@@ -51,16 +52,16 @@ import java.util.stream.Collectors;
  */
 public final class RunAll {
 
-    enum Suite { WRITE, LOOPBACK, HANDSHAKE, HANDSHAKECPU, SLOWREADER, FILES, TTFB }
+    enum Suite { WRITE, LOOPBACK, HANDSHAKE, HANDSHAKECPU, SLOWREADER, FILES, TTFB, FOOTPRINT }
 
     /** The forked JVMs' flags: fixed heap, room for SslHandler's 512 MiB of ciphertext, no leak sampling. */
-    static final List<String> FORK_JVM_ARGS = List.of(
+    static final List<String> FORK_JVM_ARGS = Stream.concat(Stream.of(
             "-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=2g",
             "-Dio.netty.leakDetection.level=disabled",
             // Lets Netty allocate direct memory itself and count it (PlatformDependent.usedDirectMemory()).
             "-Dio.netty.tryReflectionSetAccessible=true",
             "--add-opens=java.base/java.nio=ALL-UNNAMED",
-            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED");
+            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED"), Tls.JVM_ARGS.stream()).toList();
 
     /**
      * Warm-up seconds before a write cell is measured. The bctls path needs the most: on a busy
@@ -80,6 +81,8 @@ public final class RunAll {
     private final List<Contestant> contestants;
     private final Path outDir;
     private final Path logDir;
+    /** Connections of the footprint suite; {@code --footprint-connections=N}. */
+    private final int footprintConnections;
     /** Row (benchmark | params | metric) to the cell of each contestant, in the order rows were made. */
     private final Map<String, Map<Contestant, String>> rows = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
@@ -87,8 +90,10 @@ public final class RunAll {
     private int runNumber;
     private int runTotal;
 
-    private RunAll(boolean quick, Set<Suite> suites, List<Contestant> contestants, Path outDir) throws IOException {
+    private RunAll(boolean quick, Set<Suite> suites, List<Contestant> contestants, Path outDir, int footprintConnections)
+            throws IOException {
         this.quick = quick;
+        this.footprintConnections = footprintConnections;
         this.suites = suites;
         this.contestants = contestants;
         this.outDir = outDir;
@@ -100,6 +105,7 @@ public final class RunAll {
         boolean quick = false;
         Set<Suite> suites = EnumSet.allOf(Suite.class);
         List<Contestant> contestants = new ArrayList<>(Arrays.asList(Contestant.values()));
+        int footprintConnections = -1;
         for (String arg : args) {
             if (arg.equals("--quick")) {
                 quick = true;
@@ -108,6 +114,8 @@ public final class RunAll {
                 for (String s : arg.substring(7).split(",")) {
                     suites.add(Suite.valueOf(s.trim().toUpperCase(Locale.ROOT)));
                 }
+            } else if (arg.startsWith("--footprint-connections=")) {
+                footprintConnections = Integer.parseInt(arg.substring("--footprint-connections=".length()));
             } else if (arg.startsWith("--contestants=")) {
                 contestants.clear();
                 for (String s : arg.substring(14).split(",")) {
@@ -115,11 +123,14 @@ public final class RunAll {
                 }
             } else {
                 System.err.println("unknown argument " + arg + "; expected --quick, --only=" + Arrays.toString(Suite.values())
-                        + ", --contestants=" + Arrays.toString(Contestant.values()));
+                        + ", --contestants=" + Arrays.toString(Contestant.values()) + ", --footprint-connections=N");
                 System.exit(2);
             }
         }
-        new RunAll(quick, suites, contestants, outputDirectory()).runAll();
+        if (footprintConnections < 0) {
+            footprintConnections = quick ? FootprintBenchmark.CONNECTIONS_QUICK : FootprintBenchmark.CONNECTIONS;
+        }
+        new RunAll(quick, suites, contestants, outputDirectory(), footprintConnections).runAll();
     }
 
     /** Beside the jar ({@code benchmarks/target}), wherever the command was started from. */
@@ -133,7 +144,7 @@ public final class RunAll {
         loadAtStart = loadAverage();
         List<Contestant> runnable = new ArrayList<>();
         for (Contestant c : contestants) {
-            String reason = Tls.knownUnsupported(c, Tls.X25519);
+            String reason = Tls.knownUnsupported(c, Tls.GROUP);
             if (reason == null) {
                 runnable.add(c);
             } else {
@@ -142,22 +153,25 @@ public final class RunAll {
         }
         runTotal = (suites.contains(Suite.WRITE) ? runnable.size() * 2 * 2 * 2 : 0)
                 + (suites.contains(Suite.LOOPBACK) ? runnable.size() : 0)
-                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * (2 * 2 * 2 + 2) : 0)
+                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * (Tls.HANDSHAKE_GROUPS.size() * 2 * 2 + 2) : 0)
                 + (suites.contains(Suite.HANDSHAKECPU) ? runnable.size() : 0)
                 + (suites.contains(Suite.SLOWREADER) ? runnable.size() : 0)
                 + (suites.contains(Suite.FILES) ? runnable.size() : 0)
-                + (suites.contains(Suite.TTFB) ? runnable.size() : 0);
+                + (suites.contains(Suite.TTFB) ? runnable.size() : 0)
+                + (suites.contains(Suite.FOOTPRINT) ? runnable.size() : 0);
         // Fork start-up and set-up cost about 3 s a cell besides the timed iterations.
         long estimate = quick ? runTotal * 5L
                 : (suites.contains(Suite.WRITE) ? runnable.size() * 8L * (3 + WRITE_WARMUPS + 3) : 0)
                 + (suites.contains(Suite.LOOPBACK) ? runnable.size() * (3 + 6 + 9 + 3L) : 0)
-                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * 2L * 2L
+                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * (long) Tls.HANDSHAKE_GROUPS.size() * 2L
                         * ((3 + HANDSHAKE_WARMUPS + 3) + (3 + LOOPBACK_HANDSHAKE_WARMUPS * 2 + 3 * 2))
                         + runnable.size() * 2L * (3 + HANDSHAKE_WARMUPS + 3) : 0)
                 + (suites.contains(Suite.HANDSHAKECPU) ? runnable.size() * 120L : 0)
                 + (suites.contains(Suite.SLOWREADER) ? runnable.size() * 15L : 0)
                 + (suites.contains(Suite.FILES) ? runnable.size() * 25L : 0)
-                + (suites.contains(Suite.TTFB) ? runnable.size() * 40L : 0);
+                + (suites.contains(Suite.TTFB) ? runnable.size() * 40L : 0)
+                // Handshakes over loopback, client and server sharing the two cores: about 200 a second.
+                + (suites.contains(Suite.FOOTPRINT) ? runnable.size() * (20L + footprintConnections / 150) : 0);
         System.out.println("sslwrite benchmarks: " + runTotal + " runs" + (quick ? " (--quick)" : "")
                 + ", about " + (estimate + 59) / 60 + " min; JMH logs in " + logDir);
 
@@ -179,7 +193,7 @@ public final class RunAll {
         }
         if (suites.contains(Suite.HANDSHAKE)) {
             for (CertificateType certificate : CertificateType.values()) {
-                for (String group : List.of(Tls.X25519, Tls.X25519MLKEM768)) {
+                for (String group : Tls.HANDSHAKE_GROUPS) {
                     for (Contestant c : runnable) {
                         handshake(group, certificate, c);
                     }
@@ -191,7 +205,7 @@ public final class RunAll {
                 }
             }
             for (CertificateType certificate : CertificateType.values()) {
-                for (String group : List.of(Tls.X25519, Tls.X25519MLKEM768)) {
+                for (String group : Tls.HANDSHAKE_GROUPS) {
                     for (Contestant c : runnable) {
                         loopbackHandshake(group, certificate, c);
                     }
@@ -216,6 +230,11 @@ public final class RunAll {
         if (suites.contains(Suite.TTFB)) {
             for (Contestant c : runnable) {
                 ttfb(c);
+            }
+        }
+        if (suites.contains(Suite.FOOTPRINT)) {
+            for (Contestant c : runnable) {
+                footprint(c);
             }
         }
 
@@ -428,19 +447,62 @@ public final class RunAll {
                 + " (" + secondsSince(t0) + " s)");
     }
 
+    private void footprint(Contestant c) throws Exception {
+        long t0 = System.nanoTime();
+        Map<String, String> kv = child(FootprintBenchmark.class, FootprintBenchmark.RESULT_PREFIX, "footprint", c,
+                FootprintBenchmark.SERVER_JVM_ARGS, List.of("--connections=" + footprintConnections));
+        String bench = "footprint";
+        for (String phase : List.of("small", "large")) {
+            String params = String.format(Locale.ROOT, "%,d idle connections, after one %s response", footprintConnections,
+                    phase.equals("small") ? "1 KiB" : "64 KiB");
+            if (kv == null) {
+                put(bench, params, "heap B/connection", c, "failed");
+                continue;
+            }
+            put(bench, params, "heap B/connection", c, thousands(kv.get(phase + ".heapPerConnection")));
+            put(bench, params, "direct in buffers B/connection", c, thousands(kv.get(phase + ".directInBuffersPerConnection")));
+            put(bench, params, "Netty direct counter B/connection", c, thousands(kv.get(phase + ".nettyDirectPerConnection")));
+            put(bench, params, "JDK direct buffer pool B/connection", c, thousands(kv.get(phase + ".jdkDirectPerConnection")));
+            put(bench, params, "RSS B/connection", c, thousands(kv.get(phase + ".rssPerConnection")));
+        }
+        if (kv != null) {
+            progress("footprint " + c + ": heap " + thousands(kv.get("small.heapPerConnection")) + " / "
+                    + thousands(kv.get("large.heapPerConnection")) + " B per connection after 1 / 64 KiB ("
+                    + secondsSince(t0) + " s)");
+        }
+    }
+
+    private static String thousands(String number) {
+        if (number == null) {
+            return "?";
+        }
+        try {
+            return String.format(Locale.ROOT, "%,d", Long.parseLong(number));
+        } catch (NumberFormatException e) {
+            return number;
+        }
+    }
+
+    private Map<String, String> child(Class<?> benchmark, String prefix, String name, Contestant c) throws Exception {
+        return child(benchmark, prefix, name, c, List.of(), List.of());
+    }
+
     /**
      * Runs {@code main(contestant)} of {@code benchmark} in a JVM of its own and returns the
      * {@code key=value} pairs of the line it printed after {@code prefix}; {@code null}, with a note
      * under the table, if it failed.
      */
-    private Map<String, String> child(Class<?> benchmark, String prefix, String name, Contestant c) throws Exception {
+    private Map<String, String> child(Class<?> benchmark, String prefix, String name, Contestant c,
+                                      List<String> jvmArgs, List<String> args) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(FORK_JVM_ARGS);
+        command.addAll(jvmArgs); // later flags win over FORK_JVM_ARGS's
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(benchmark.getName());
         command.add(c.name());
+        command.addAll(args);
         if (quick) {
             command.add("--quick");
         }
@@ -573,6 +635,7 @@ public final class RunAll {
         sb.append("JDK ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.runtime.version"))
                 .append(", ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors()).append(" cores; ")
                 .append(OpenSsl.isAvailable() ? "netty-tcnative " + OpenSsl.versionString() : "no netty-tcnative").append(".\n");
+        sb.append(Tls.STACKS).append(".\n");
         sb.append("JMH 1.37, 1 fork per cell, ").append(quick ? "--quick: 1 short iteration (smoke test, not a measurement)"
                 : "warm-up then measured: write " + WRITE_WARMUPS + "x1 s + 3x1 s, handshake " + HANDSHAKE_WARMUPS
                         + "x1 s + 3x1 s, handshake.loopback " + LOOPBACK_HANDSHAKE_WARMUPS
@@ -580,7 +643,7 @@ public final class RunAll {
         sb.append("Load average before / after the run: ").append(loadAtStart).append(" / ").append(loadAverage())
                 .append(" (anything above the core count means the numbers shared the CPU;")
                 .append(" a ± as large as the score means the iterations disagreed: JIT still warming up or CPU taken away).\n");
-        sb.append("All TLS 1.3, TLS_AES_128_GCM_SHA256, x25519 and EC P-256 certificates unless stated; allocator PooledByteBufAllocator.DEFAULT (files: see below); ")
+        sb.append("All TLS 1.3, TLS_AES_128_GCM_SHA256, " + Tls.GROUP + " and EC P-256 certificates unless stated; allocator PooledByteBufAllocator.DEFAULT (files: see below); ")
                 .append("run took ").append(Duration.between(started, Instant.now()).toSeconds()).append(" s.\n");
         if (suites.contains(Suite.HANDSHAKE)) {
             sb.append("handshake: client and server on one thread, in memory; handshake.loopback: NIO sockets on 127.0.0.1, ")
@@ -612,6 +675,16 @@ public final class RunAll {
                     .append("SO_SNDBUF=").append(TimeToFirstByteBenchmark.SMALL_SNDBUF)
                     .append(" rows limit the server's send buffer (Linux doubles it) so a full record needs several round trips on loopback's 64 KiB MTU. ")
                     .append("SslHandler has no dynamic record sizing: its \"on\" cells are n/a.\n");
+        }
+        if (suites.contains(Suite.FOOTPRINT)) {
+            sb.append("footprint: not JMH; per contestant a server JVM (").append(FootprintBenchmark.SERVER_THREADS)
+                    .append(" event loops, ").append(String.join(" ", FootprintBenchmark.SERVER_JVM_ARGS))
+                    .append(") and a client JVM it starts; ").append(String.format(Locale.ROOT, "%,d", footprintConnections))
+                    .append(" connections opened ").append(FootprintClient.IN_FLIGHT).append(" at a time, each one ")
+                    .append(FootprintBenchmark.REQUEST_BYTES).append("-byte request and a 1 KiB response, then one more request ")
+                    .append("and a 64 KiB response each; server memory after System.gc() minus the same before the connections ")
+                    .append("(after ").append(FootprintBenchmark.WARM_UP_CONNECTIONS).append(" warm-up connections came and went), ")
+                    .append("divided by the connections.\n");
         }
         if (!notes.isEmpty()) {
             sb.append('\n');

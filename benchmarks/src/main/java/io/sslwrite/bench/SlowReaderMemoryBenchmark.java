@@ -53,7 +53,7 @@ public final class SlowReaderMemoryBenchmark {
     }
 
     static Map<String, Object> run(Contestant contestant) throws Exception {
-        Tls tls = Tls.create(contestant, Tls.X25519);
+        Tls tls = Tls.create(contestant, Tls.GROUP);
         byte[] shared = new byte[WRITE_SIZE];
         ThreadLocalRandom.current().nextBytes(shared);
         ByteBuf plaintext = Unpooled.wrappedBuffer(shared);

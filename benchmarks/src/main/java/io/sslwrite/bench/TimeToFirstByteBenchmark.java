@@ -82,7 +82,7 @@ public final class TimeToFirstByteBenchmark {
     }
 
     static Map<String, Object> run(Contestant contestant, int warmUps, int responses, int streams) throws Exception {
-        Tls tls = Tls.create(contestant, Tls.X25519);
+        Tls tls = Tls.create(contestant, Tls.GROUP);
         boolean dynamic = contestant == Contestant.SSLWRITE;
         List<Boolean> settings = dynamic ? List.of(false, true) : List.of(false);
         Map<String, Object> result = new LinkedHashMap<>();

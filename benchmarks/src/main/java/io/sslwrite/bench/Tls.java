@@ -19,6 +19,7 @@ import javax.net.ssl.SSLException;
 import java.security.KeyStore;
 import java.security.Provider;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
 import java.util.List;
 
 /**
@@ -34,6 +35,13 @@ final class Tls {
     static final String CIPHER_SUITE = "TLS_AES_128_GCM_SHA256";
     static final String X25519 = "x25519";
     static final String X25519MLKEM768 = "X25519MLKEM768";
+    /** The group of every benchmark but the handshake one, which runs each of {@link #HANDSHAKE_GROUPS}. */
+    static final String GROUP = X25519;
+    static final List<String> HANDSHAKE_GROUPS = List.of(X25519, X25519MLKEM768);
+    /** What the contestants run on, for the footer of the results. */
+    static final String STACKS = "SSLWRITE and NETTY_BCJSSE on bctls 1.84 over the JDK's crypto";
+    /** Flags every forked JVM needs for these stacks, besides RunAll's own. */
+    static final List<String> JVM_ARGS = List.of();
 
     /**
      * BCJSSE logs every connection and Netty every OpenSSL context at INFO, thousands of lines per
@@ -111,12 +119,21 @@ final class Tls {
     }
 
     static Tls create(Contestant contestant, String group) throws SSLException {
-        return create(contestant, group, CertificateType.EC_P256, PROTOCOL, CIPHER_SUITE);
+        return create(contestant, group, BenchPki.get().caCertificate());
+    }
+
+    /**
+     * As {@link #create(Contestant, String)}, with clients that trust {@code clientTrust}: a client in a
+     * JVM of its own trusts the CA of the server's JVM, whose certificates are made at its start-up.
+     */
+    static Tls create(Contestant contestant, String group, X509Certificate clientTrust) throws SSLException {
+        return create(contestant, group, CertificateType.EC_P256, PROTOCOL, CIPHER_SUITE, clientTrust);
     }
 
     /** TLS 1.3 with {@link #CIPHER_SUITE}, {@code group} and a server certificate of {@code certificate}'s type. */
     static Tls create(Contestant contestant, String group, CertificateType certificate) throws SSLException {
-        return create(contestant, group, certificate, PROTOCOL, CIPHER_SUITE);
+        return create(contestant, group, certificate, PROTOCOL, CIPHER_SUITE,
+                BenchPki.get(certificate).caCertificate());
     }
 
     /**
@@ -138,13 +155,14 @@ final class Tls {
      * second handshake resumes the first's session (RFC 5246 §7.3); without, every handshake is a full one.
      */
     static Tls tls12(Contestant contestant, boolean resumable) throws SSLException {
-        Tls tls = create(contestant, X25519, CertificateType.EC_P256, "TLSv1.2", TLS12_CIPHER_SUITE);
+        Tls tls = create(contestant, X25519, CertificateType.EC_P256, "TLSv1.2", TLS12_CIPHER_SUITE,
+                BenchPki.get().caCertificate());
         tls.clientHost = resumable ? "localhost" : null;
         return tls;
     }
 
     private static Tls create(Contestant contestant, String group, CertificateType certificate, String protocol,
-                              String suite) throws SSLException {
+                              String suite, X509Certificate clientTrust) throws SSLException {
         String reason = knownUnsupported(contestant, group, certificate);
         if (reason != null) {
             throw new IllegalArgumentException(contestant + " with " + group + ": " + reason);
@@ -155,7 +173,7 @@ final class Tls {
                 SslWriteContext server = SslWriteContext.forServer(pki.serverKey(), pki.serverChain())
                         .protocols(protocol).cipherSuites(suite).namedGroups(group).build();
                 SslWriteContext client = SslWriteContext.forClient()
-                        .trustManager(pki.caCertificate())
+                        .trustManager(clientTrust)
                         .protocols(protocol).cipherSuites(suite).namedGroups(group).build();
                 return new Tls(contestant, group, server, client, null, null);
             }
@@ -166,7 +184,7 @@ final class Tls {
                         // BCJSSE finds no TLS 1.3 credentials in the JDK's default (SunX509) key manager.
                         ? SslContextBuilder.forServer(bcjsseKeyManagerFactory(pki))
                         : SslContextBuilder.forServer(pki.serverKey(), pki.serverChain());
-                SslContextBuilder client = SslContextBuilder.forClient().trustManager(pki.caCertificate())
+                SslContextBuilder client = SslContextBuilder.forClient().trustManager(clientTrust)
                         // Netty 4.2 verifies host names by default; these clients name no host (see class doc).
                         .endpointIdentificationAlgorithm(null);
                 for (SslContextBuilder b : List.of(server, client)) {

@@ -55,7 +55,7 @@ public class WriteThroughputBenchmark {
         if (FLUSH_EVERY_BYTES % messageSize != 0) {
             throw new IllegalArgumentException("messageSize " + messageSize + " must divide " + FLUSH_EVERY_BYTES);
         }
-        tls = Tls.create(contestant, Tls.X25519);
+        tls = Tls.create(contestant, Tls.GROUP);
         message = bufferType.newMessage(messageSize);
         writesPerFlush = FLUSH_EVERY_BYTES / messageSize;
     }

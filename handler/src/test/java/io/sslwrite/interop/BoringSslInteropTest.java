@@ -16,6 +16,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.sslwrite.SslWriteContext;
+import io.sslwrite.testing.BuildMode;
 import io.sslwrite.testing.TestPki;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,9 +37,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BoringSslInteropTest extends AbstractInteropTest {
 
-    private static final String HYBRID = "X25519MLKEM768";
+    /** The FIPS build offers P-256 and P-384 only: there the browser's P-256 is negotiated instead. */
+    private static final String HYBRID = BuildMode.FIPS ? "secp256r1" : "X25519MLKEM768";
     /** BoringSSL's names, most preferred first: what a browser's ClientHello offers. */
-    private static final String[] BROWSER_GROUPS = {"X25519MLKEM768", "X25519"};
+    private static final String[] BROWSER_GROUPS = {"X25519MLKEM768", "X25519", "P-256", "P-384"};
     private static final int BYTES = 1 << 20;
 
     @BeforeAll
