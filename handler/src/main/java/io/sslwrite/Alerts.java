@@ -1,6 +1,10 @@
 package io.sslwrite;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.AlertLevel;
+import org.bouncycastle.tls.ContentType;
 import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsFatalAlertReceived;
 
@@ -41,6 +45,16 @@ final class Alerts {
             message.append(": ").append(reason);
         }
         return create(message.toString(), handshaking, cause);
+    }
+
+    /**
+     * A fatal alert as an unencrypted record (RFC 8446 §5.1, §6), for the alerts bctls raises before
+     * it can write any record itself. Record version 0x0303, as OpenSSL 3's s_server writes its alert
+     * for a malformed ClientHello.
+     */
+    static ByteBuf plaintextRecord(ByteBufAllocator alloc, short description) {
+        return alloc.buffer(7).writeByte(ContentType.alert).writeShort(0x0303).writeShort(2)
+                .writeByte(AlertLevel.fatal).writeByte(description);
     }
 
     static SSLException create(String message, boolean handshaking, Throwable cause) {

@@ -27,7 +27,6 @@ final class Batch implements ChannelFutureListener {
     private int size;
     int ciphertextBytes;
     int plaintextBytes;
-    int records;
     /** The pass is to be flushed before any other is encrypted (the first record of a burst, §4.8). */
     boolean flushAlone;
 

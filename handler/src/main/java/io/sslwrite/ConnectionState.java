@@ -1,26 +1,32 @@
 package io.sslwrite;
 
 /**
- * The phase of one TLS connection, the one place that says whether application data may be written.
+ * The phase of one TLS connection: the one place that says whether application data may be written,
+ * whether a handshake is being read, and whether the connection has ended.
  *
  * <pre>
- *   HANDSHAKING   --handshake completes-------------------&gt; OPEN
- *   HANDSHAKING   --close() / channel closed---------------&gt; CLOSED
- *   OPEN          --peer starts a TLS 1.2 renegotiation----&gt; RENEGOTIATING
- *   RENEGOTIATING --renegotiation completes----------------&gt; OPEN
- *   OPEN          --close()--------------------------------&gt; CLOSING
- *   OPEN, RENEGOTIATING, CLOSING --close_notify, EOF-------&gt; CLOSED
- *   any but CLOSED, FAILED --fatal alert, transport error--&gt; FAILED
+ *   NEW           --channel active--------------------------&gt; HANDSHAKING
+ *   HANDSHAKING   --handshake completes---------------------&gt; OPEN
+ *   OPEN          --peer starts a TLS 1.2 renegotiation------&gt; RENEGOTIATING
+ *   RENEGOTIATING --renegotiation completes------------------&gt; OPEN
+ *   RENEGOTIATING --close()----------------------------------&gt; CLOSE_AFTER_RENEGOTIATION
+ *   CLOSE_AFTER_RENEGOTIATION --renegotiation completes------&gt; CLOSING
+ *   OPEN          --close()----------------------------------&gt; CLOSING
+ *   any but CLOSED, FAILED --close_notify sent or received, EOF, close() while handshaking,
+ *                            close timeout, handler removed--&gt; CLOSED
+ *   any but CLOSED, FAILED --fatal alert, TLS or transport failure, handshake timeout--&gt; FAILED
  * </pre>
  *
- * CLOSED and FAILED are terminal. A {@code close()} during a renegotiation is remembered by the
- * handler and takes effect (OPEN -&gt; CLOSING) once the renegotiation completes, so that queued
- * writes still drain before close_notify.
+ * CLOSED and FAILED are terminal: the connection has ended (§4.7), and only the channel's own close
+ * (after the last alert or close_notify is written) is still to come. CLOSING drains the queued
+ * writes, then sends close_notify (bctls's {@code close()} ends both directions, so it waits).
  */
 enum ConnectionState {
+    NEW,
     HANDSHAKING,
     OPEN,
     RENEGOTIATING,
+    CLOSE_AFTER_RENEGOTIATION,
     CLOSING,
     CLOSED,
     FAILED;
@@ -33,9 +39,14 @@ enum ConnectionState {
         return this == OPEN || this == CLOSING;
     }
 
-    /** Writes are still accepted into the queue (they wait in HANDSHAKING and RENEGOTIATING). */
-    boolean acceptsWrites() {
-        return this == HANDSHAKING || this == OPEN || this == RENEGOTIATING;
+    /** A handshake, initial or renegotiation, is not finished: read it even with autoRead off. */
+    boolean isHandshaking() {
+        return this == NEW || this == HANDSHAKING || this == RENEGOTIATING || this == CLOSE_AFTER_RENEGOTIATION;
+    }
+
+    /** {@code close()} was called and the queued writes are draining before close_notify. */
+    boolean isClosing() {
+        return this == CLOSING || this == CLOSE_AFTER_RENEGOTIATION;
     }
 
     boolean isTerminal() {
@@ -44,9 +55,11 @@ enum ConnectionState {
 
     ConnectionState moveTo(ConnectionState next) {
         boolean allowed = switch (this) {
+            case NEW -> next == HANDSHAKING || next == CLOSED || next == FAILED;
             case HANDSHAKING -> next == OPEN || next == CLOSED || next == FAILED;
             case OPEN -> next == RENEGOTIATING || next == CLOSING || next == CLOSED || next == FAILED;
-            case RENEGOTIATING -> next == OPEN || next == CLOSED || next == FAILED;
+            case RENEGOTIATING -> next == OPEN || next == CLOSE_AFTER_RENEGOTIATION || next == CLOSED || next == FAILED;
+            case CLOSE_AFTER_RENEGOTIATION -> next == CLOSING || next == CLOSED || next == FAILED;
             case CLOSING -> next == CLOSED || next == FAILED;
             case CLOSED, FAILED -> false;
         };

@@ -2,10 +2,14 @@ package io.sslwrite;
 
 import io.netty.channel.ChannelOption;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
- * The one place that knows which {@link SslWriteOption}s exist and which values they take, so that
- * {@link SslWriteContext.Builder#option} and {@link SslWriteHandler#setOption} refuse the same values
- * with the same words. Messages follow Netty's argument style: {@code "MAX_RECORD_SIZE: 100 (expected:
+ * The one list of {@link SslWriteOption}s: each option's type, defaults and range, so that
+ * {@link SslWriteContext.Builder#option}, {@link SslWriteHandler#setOption} and the handler's defaults
+ * (DESIGN §3) agree. Messages follow Netty's argument style: {@code "MAX_RECORD_SIZE: 100 (expected:
  * 512..16384)"}.
  */
 final class OptionValidation {
@@ -15,20 +19,44 @@ final class OptionValidation {
     /** RFC 8446 §5.1: a TLSPlaintext fragment MUST NOT exceed 2^14 bytes. */
     static final int MAX_RECORD_SIZE = 16384;
 
+    /** One option: its value type, its defaults for a client and a server, and its range for numbers. */
+    private record Spec(ChannelOption<?> option, Class<?> type, Object clientDefault, Object serverDefault,
+                        long min, long max) {
+        static Spec of(ChannelOption<?> option, Class<?> type, Object defaultValue, long min, long max) {
+            return new Spec(option, type, defaultValue, defaultValue, min, max);
+        }
+
+        String range() {
+            return max == Long.MAX_VALUE || max == Integer.MAX_VALUE ? (min == 0 ? ">= 0" : "> 0") : min + ".." + max;
+        }
+    }
+
+    private static final List<Spec> OPTIONS = List.of(
+            Spec.of(SslWriteOption.PARTIAL_WRITE, Boolean.class, false, 0, 0),
+            Spec.of(SslWriteOption.AUTO_RETRY, Boolean.class, true, 0, 0),
+            Spec.of(SslWriteOption.MAX_RECORD_SIZE, Integer.class, MAX_RECORD_SIZE, MIN_RECORD_SIZE, MAX_RECORD_SIZE),
+            Spec.of(SslWriteOption.MAX_PENDING_BYTES, Integer.class, Integer.MAX_VALUE, 1, Integer.MAX_VALUE),
+            new Spec(SslWriteOption.RENEGOTIATION, Renegotiation.class, Renegotiation.ACCEPT, Renegotiation.DENY, 0, 0),
+            Spec.of(SslWriteOption.HANDSHAKE_TIMEOUT_MILLIS, Long.class, 10_000L, 0, Long.MAX_VALUE),
+            Spec.of(SslWriteOption.CLOSE_NOTIFY_FLUSH_TIMEOUT_MILLIS, Long.class, 3_000L, 0, Long.MAX_VALUE),
+            Spec.of(SslWriteOption.DYNAMIC_RECORD_SIZING, Boolean.class, false, 0, 0),
+            Spec.of(SslWriteOption.DYNAMIC_RECORD_THRESHOLD, Integer.class, 131_072, 0, Integer.MAX_VALUE),
+            Spec.of(SslWriteOption.DYNAMIC_RECORD_IDLE_MILLIS, Long.class, 1_000L, 0, Long.MAX_VALUE));
+
     private OptionValidation() { }
 
     /** {@code true} if {@code option} is one of {@link SslWriteOption}'s constants. */
     static boolean isKnown(ChannelOption<?> option) {
-        return option == SslWriteOption.PARTIAL_WRITE
-                || option == SslWriteOption.AUTO_RETRY
-                || option == SslWriteOption.MAX_RECORD_SIZE
-                || option == SslWriteOption.MAX_PENDING_BYTES
-                || option == SslWriteOption.RENEGOTIATION
-                || option == SslWriteOption.HANDSHAKE_TIMEOUT_MILLIS
-                || option == SslWriteOption.CLOSE_NOTIFY_FLUSH_TIMEOUT_MILLIS
-                || option == SslWriteOption.DYNAMIC_RECORD_SIZING
-                || option == SslWriteOption.DYNAMIC_RECORD_THRESHOLD
-                || option == SslWriteOption.DYNAMIC_RECORD_IDLE_MILLIS;
+        return spec(option) != null;
+    }
+
+    /** Every option with its default, in the order of DESIGN §3's table. */
+    static Map<ChannelOption<?>, Object> defaults(boolean client) {
+        Map<ChannelOption<?>, Object> defaults = new LinkedHashMap<>();
+        for (Spec spec : OPTIONS) {
+            defaults.put(spec.option(), client ? spec.clientDefault() : spec.serverDefault());
+        }
+        return defaults;
     }
 
     /**
@@ -42,50 +70,34 @@ final class OptionValidation {
         if (option == null) {
             throw new NullPointerException("option");
         }
-        if (!isKnown(option)) {
+        Spec spec = spec(option);
+        if (spec == null) {
             throw new IllegalArgumentException("unknown option " + displayName(option)
                     + " (expected one of the SslWriteOption constants)");
         }
         if (value == null) {
             throw new NullPointerException(displayName(option) + ": null (expected: a value)");
         }
-        if (option == SslWriteOption.PARTIAL_WRITE || option == SslWriteOption.AUTO_RETRY
-                || option == SslWriteOption.DYNAMIC_RECORD_SIZING) {
-            requireType(option, value, Boolean.class);
-        } else if (option == SslWriteOption.RENEGOTIATION) {
-            requireType(option, value, Renegotiation.class);
-        } else if (option == SslWriteOption.MAX_RECORD_SIZE) {
-            int v = requireType(option, value, Integer.class);
-            if (v < MIN_RECORD_SIZE || v > MAX_RECORD_SIZE) {
-                throw new IllegalArgumentException(displayName(option) + ": " + v
-                        + " (expected: " + MIN_RECORD_SIZE + ".." + MAX_RECORD_SIZE + ")");
-            }
-        } else if (option == SslWriteOption.MAX_PENDING_BYTES) {
-            int v = requireType(option, value, Integer.class);
-            if (v <= 0) {
-                throw new IllegalArgumentException(displayName(option) + ": " + v + " (expected: > 0)");
-            }
-        } else if (option == SslWriteOption.DYNAMIC_RECORD_THRESHOLD) {
-            int v = requireType(option, value, Integer.class);
-            if (v < 0) {
-                throw new IllegalArgumentException(displayName(option) + ": " + v + " (expected: >= 0)");
-            }
-        } else {
-            // HANDSHAKE_TIMEOUT_MILLIS, CLOSE_NOTIFY_FLUSH_TIMEOUT_MILLIS, DYNAMIC_RECORD_IDLE_MILLIS
-            long v = requireType(option, value, Long.class);
-            if (v < 0) {
-                throw new IllegalArgumentException(displayName(option) + ": " + v + " (expected: >= 0)");
+        // Raw types and unchecked casts can smuggle a value of another type past the generics.
+        if (!spec.type().isInstance(value)) {
+            throw new IllegalArgumentException(displayName(option) + ": " + value + " of type "
+                    + value.getClass().getSimpleName() + " (expected: " + spec.type().getSimpleName() + ")");
+        }
+        if (value instanceof Number number) {
+            long v = number.longValue();
+            if (v < spec.min() || v > spec.max()) {
+                throw new IllegalArgumentException(displayName(option) + ": " + v + " (expected: " + spec.range() + ")");
             }
         }
     }
 
-    /** Raw types and unchecked casts can smuggle a value of another type past the generics. */
-    private static <T> T requireType(ChannelOption<?> option, Object value, Class<T> type) {
-        if (!type.isInstance(value)) {
-            throw new IllegalArgumentException(displayName(option) + ": " + value + " of type "
-                    + value.getClass().getSimpleName() + " (expected: " + type.getSimpleName() + ")");
+    private static Spec spec(ChannelOption<?> option) {
+        for (Spec spec : OPTIONS) {
+            if (spec.option() == option) {
+                return spec;
+            }
         }
-        return type.cast(value);
+        return null;
     }
 
     /** "MAX_RECORD_SIZE": the constant's name, without the "io.sslwrite.SslWriteOption#" prefix. */

@@ -23,10 +23,10 @@ final class PendingWrite {
     private final Object message;
     private final ByteBuf buf;
     private final FileRegion region;
-    final ChannelPromise promise;
-    long length;
-    long encrypted;
-    long acknowledged;
+    private final ChannelPromise promise;
+    private long length;
+    private long encrypted;
+    private long acknowledged;
     private boolean done;
 
     private PendingWrite(Object message, ByteBuf buf, FileRegion region, long length, ChannelPromise promise) {
@@ -108,16 +108,26 @@ final class PendingWrite {
         }
     }
 
+    /** Whether some of its bytes have gone into records already. */
+    boolean isStarted() {
+        return encrypted > 0;
+    }
+
     /**
-     * {@code PARTIAL_WRITE}: the write is what has been encrypted so far; a buffer keeps its
-     * readerIndex just past those bytes, a region its {@code transferred()}, where the caller finds
-     * the unsent rest.
+     * §4.5, {@code PARTIAL_WRITE}: the write is what has been encrypted so far, and those records are
+     * with the transport, committed: it succeeds now, without waiting for a peer that may never read.
+     * A buffer keeps its readerIndex just past those bytes, a region its {@code transferred()}, where
+     * the caller finds the unsent rest.
      */
     void truncateToEncrypted() {
         length = encrypted;
-        if (acknowledged == length) {
-            succeed();
-        }
+        succeed();
+    }
+
+    /** Reading this write's {@code FileRegion} failed: the exception it fails with (§4.9). */
+    IOException readFailure(Throwable e) {
+        return new IOException("reading the FileRegion of this write failed after " + encrypted + " of "
+                + length + " bytes: " + e.getMessage(), e);
     }
 
     boolean isDone() {

@@ -109,11 +109,6 @@ final class ReadFramer {
         return total;
     }
 
-    /** Bytes of an incomplete record held back. */
-    int buffered() {
-        return cumulation == null ? 0 : cumulation.readableBytes();
-    }
-
     void release() {
         if (cumulation != null) {
             cumulation.release();

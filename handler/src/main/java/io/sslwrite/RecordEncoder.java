@@ -117,7 +117,6 @@ final class RecordEncoder {
                 }
             }
             sizer.sent(n, nowNanos);
-            batch.records++;
             if (burstStarts) {
                 // §4.8: the first record of a burst leaves alone, at once, so that the peer can
                 // decrypt its first segment while the rest of the pass is still being encrypted.
@@ -180,8 +179,7 @@ final class RecordEncoder {
             write.copyTo(scratch, offset, n, regionReader);
             return true;
         } catch (IOException | RuntimeException e) {
-            queue.failFirst(new IOException("reading the FileRegion of this write failed after "
-                    + write.encrypted + " of " + write.length + " bytes: " + e.getMessage(), e));
+            queue.failFirst(write.readFailure(e));
             return false;
         }
     }
@@ -217,7 +215,6 @@ final class RecordEncoder {
         ciphertextInFlight -= batch.ciphertextBytes;
         batch.ciphertextBytes = 0;
         batch.plaintextBytes = 0;
-        batch.records = 0;
         batch.flushAlone = false;
         freeBatches.addFirst(batch);
     }

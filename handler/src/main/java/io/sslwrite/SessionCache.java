@@ -46,8 +46,10 @@ final class SessionCache<K> {
         this.nanoClock = nanoClock;
         // Access order: a lookup makes the session the most recently used.
         this.sessions = new LinkedHashMap<>(16, 0.75f, true) {
+            // SessionCache.Entry, not Entry: in a LinkedHashMap subclass javac 25 takes the simple name
+            // for the inherited Map.Entry (SequencedMap), and the method would override nothing.
             @Override
-            protected boolean removeEldestEntry(Map.Entry<K, Entry> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<K, SessionCache.Entry> eldest) {
                 return size() > SessionCache.this.capacity;
             }
         };

@@ -171,7 +171,7 @@ public final class SslWriteContext {
      * @param alloc the allocator for the handler's ciphertext, usually {@code channel.alloc()}
      * @return a new handler for one channel
      */
-    public SslWriteHandler newHandler(ByteBufAllocator alloc) { return new SslWriteHandler(this, alloc, null, -1); }
+    public SslWriteHandler newHandler(ByteBufAllocator alloc) { return newHandler(alloc, null, -1); }
 
     /**
      * A client handler that sends SNI {@code peerHost} and verifies the server's certificate for it (RFC 6125).
@@ -182,7 +182,7 @@ public final class SslWriteContext {
      * @return a new handler for one channel
      */
     public SslWriteHandler newHandler(ByteBufAllocator alloc, String peerHost, int peerPort) {
-        return new SslWriteHandler(this, alloc, peerHost, peerPort);
+        return new SslWriteHandler(client, options, listener -> newPeer(peerHost, peerPort, listener), alloc);
     }
 
     /**

@@ -59,7 +59,7 @@ public final class SslWriteSession {
     }
 
     /**
-     * As {@link #SslWriteSession(TlsContext, int)}, and with the peer from {@link SslWriteContext#newPeer}
+     * As {@link #SslWriteSession(TlsContext, int)}, and with the peer from {@code SslWriteContext.newPeer}
      * so that a TLS 1.2 connection reports its ECDHE curve too.
      */
     SslWriteSession(TlsContext context, TlsPeer peer, int renegotiations) {

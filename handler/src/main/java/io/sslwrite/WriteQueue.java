@@ -1,5 +1,8 @@
 package io.sslwrite;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
+
 import java.util.ArrayDeque;
 
 /**
@@ -10,13 +13,17 @@ import java.util.ArrayDeque;
  * <p>{@link #pendingBytes} is the plaintext held in memory and not yet encrypted: what
  * {@code pendingOutboundBytes()} reports, what {@code MAX_PENDING_BYTES} bounds (§4.4), and what
  * counts toward the channel's writability (§4.3). A {@code FileRegion} is not in memory and counts
- * 0, as in Netty's own outbound buffer. One thread, the event loop, uses it.
+ * 0, as in Netty's own outbound buffer. The event loop changes it; {@link #pendingBytes} is read
+ * from any thread.
  */
 final class WriteQueue {
+    /** The user-defined writability bit through which queued plaintext counts toward writability. */
+    static final int PLAINTEXT_WRITABILITY_INDEX = 12;
+
     /** Starts small: most connections hold a write or two at a time, and it grows as needed. */
     private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>(2);
     private int flushedCount;
-    private long pendingBytes;
+    private volatile long pendingBytes;
 
     long pendingBytes() {
         return pendingBytes;
@@ -26,9 +33,23 @@ final class WriteQueue {
         return writes.isEmpty();
     }
 
-    void add(PendingWrite write) {
+    /**
+     * Queues {@code write}, or fails it at once with {@link SslWantWriteException} if it would take the
+     * queued plaintext past {@code maxPendingBytes} (§4.4); earlier writes are unaffected.
+     *
+     * @return whether the write was queued
+     */
+    boolean offer(PendingWrite write, int maxPendingBytes) {
+        long queued = pendingBytes;
+        long length = write.memoryBytes();
+        if (queued + length > maxPendingBytes) {
+            write.fail(new SslWantWriteException("write of " + length + " bytes refused: " + queued
+                    + " bytes already queued, MAX_PENDING_BYTES is " + maxPendingBytes));
+            return false;
+        }
         writes.addLast(write);
-        pendingBytes += write.memoryBytes();
+        pendingBytes = queued + length;
+        return true;
     }
 
     /** {@code flush()}: everything queued so far may now be encrypted. */
@@ -87,7 +108,7 @@ final class WriteQueue {
      */
     void endStartedWrite() {
         PendingWrite first = firstFlushed();
-        if (first == null || first.encrypted == 0 || first.unencrypted() == 0) {
+        if (first == null || !first.isStarted() || first.unencrypted() == 0) {
             return;
         }
         removeFirst();
@@ -111,6 +132,34 @@ final class WriteQueue {
         pendingBytes -= first.memoryBytes();
         if (flushedCount > 0) {
             flushedCount--;
+        }
+    }
+
+    /**
+     * Queued plaintext counts toward the channel's writability (§4.3) through a user-defined
+     * writability bit: unwritable while plaintext and transport bytes together pass the high water
+     * mark, writable again below the low one, as the outbound buffer does for its own bytes.
+     */
+    void updateWritability(Channel channel) {
+        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        if (out == null) {
+            return;
+        }
+        long queued = pendingBytes;
+        long total = queued + out.totalPendingWriteBytes();
+        boolean writable = out.getUserDefinedWritability(PLAINTEXT_WRITABILITY_INDEX);
+        if (writable && queued > 0 && total > channel.config().getWriteBufferHighWaterMark()) {
+            out.setUserDefinedWritability(PLAINTEXT_WRITABILITY_INDEX, false);
+        } else if (!writable && (queued == 0 || total < channel.config().getWriteBufferLowWaterMark())) {
+            out.setUserDefinedWritability(PLAINTEXT_WRITABILITY_INDEX, true);
+        }
+    }
+
+    /** The handler leaves the pipeline: its plaintext no longer holds the channel unwritable. */
+    void setPlaintextWritable(Channel channel) {
+        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        if (out != null) {
+            out.setUserDefinedWritability(PLAINTEXT_WRITABILITY_INDEX, true);
         }
     }
 

@@ -125,6 +125,50 @@ class CompletionAndProgressTest {
         }
     }
 
+    @Test
+    void aWriteBeforeTheHandshakeCompletesOnlyAfterHandshakeFutureAndItsEvent() {
+        try (TlsPair pair = TlsPair.create()) {
+            List<String> seen = new ArrayList<>();
+            pair.clientHandler().handshakeFuture().addListener(f -> seen.add("handshakeFuture"));
+            ChannelFuture write = pair.client().writeAndFlush(pair.heapBuffer(1000));
+            write.addListener(f -> seen.add("write, handshakeFuture.isSuccess() = "
+                    + pair.clientHandler().handshakeFuture().isSuccess() + ", event fired = "
+                    + pair.clientEvents().contains(io.netty.handler.ssl.SslHandshakeCompletionEvent.SUCCESS)));
+            pair.handshake();
+            pair.transfer();
+            assertTrue(write.isSuccess());
+            assertEquals(List.of("handshakeFuture", "write, handshakeFuture.isSuccess() = true, event fired = true"), seen);
+        }
+    }
+
+    @Test
+    void anExceptionWhileEncryptingFailsAndReleasesEveryWriteOfTheBatch() {
+        try (TlsPair pair = TlsPair.handshaken()) {
+            io.netty.buffer.ByteBuf small = pair.heapBuffer(100);
+            io.netty.buffer.ByteBuf broken = new BrokenArrayBuffer(TlsPair.pattern(20_000));
+            ChannelFuture first = pair.client().write(small);
+            ChannelFuture second = pair.client().writeAndFlush(broken);
+            assertTrue(second.isDone() && !second.isSuccess(), "the write that broke encryption fails");
+            assertTrue(first.isDone(), "the write already encrypted into the failed pass completes");
+            assertFalse(first.isSuccess(), "its record never reached the transport");
+            assertEquals(0, small.refCnt(), "and its buffer is released");
+            assertEquals(0, broken.refCnt());
+            assertEquals(1, pair.clientExceptions().size(), pair.clientExceptions().toString());
+        }
+    }
+
+    /** A heap buffer whose array offset points past its array: bctls throws when it reads from it. */
+    private static final class BrokenArrayBuffer extends io.netty.buffer.UnpooledHeapByteBuf {
+        BrokenArrayBuffer(byte[] bytes) {
+            super(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, bytes, bytes.length);
+        }
+
+        @Override
+        public int arrayOffset() {
+            return Integer.MAX_VALUE / 2;
+        }
+    }
+
     private static io.netty.buffer.ByteBuf bytes(String s) {
         return io.netty.buffer.Unpooled.copiedBuffer(s, StandardCharsets.US_ASCII);
     }

@@ -7,6 +7,7 @@ import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.sslwrite.testing.BuildMode;
+import io.sslwrite.testing.NettyWarnings;
 import io.sslwrite.testing.Records;
 import io.sslwrite.testing.StallingTransport;
 import io.sslwrite.testing.TestPki;
@@ -230,6 +231,77 @@ class HandshakeCloseFailureTest {
         // exceptionCaught reached the tail once, as for any handshake failure.
         assertThrows(SslHandshakeTimeoutException.class, server::checkException);
         server.finishAndReleaseAll();
+    }
+
+    @Test
+    void theCloseTimerAndTheCloseNotifyWriteCompleteTheClosePromiseOnceWithoutAnError() {
+        StallingTransport transport = StallingTransport.holdingAllWrites();
+        try (TlsPair pair = TlsPair.handshaken(transport, c -> c.option(SslWriteOption.CLOSE_NOTIFY_FLUSH_TIMEOUT_MILLIS, 1000L),
+                s -> { });
+             NettyWarnings warnings = NettyWarnings.collect()) {
+            pair.client().freezeTime();
+            pair.client().writeAndFlush(pair.heapBuffer(1 << 20));
+            // Through the pipeline: EmbeddedChannel.close() itself would cancel the timers.
+            ChannelFuture close = pair.client().pipeline().close();
+            while (pair.clientHandler().pendingOutboundBytes() > 0) {
+                transport.releaseAll();
+                pair.client().runPendingTasks();
+            }
+            assertTrue(transport.heldWrites() > 0, "the last records and close_notify are still held");
+            // The timer fires while close_notify waits: both would close the channel.
+            pair.client().advanceTimeBy(1, TimeUnit.SECONDS);
+            pair.client().runScheduledPendingTasks();
+            assertTrue(close.isSuccess(), close + " open " + pair.client().isOpen() + " " + warnings.messages());
+            assertFalse(pair.client().isOpen());
+            assertEquals(List.of(), warnings.messages(), "no listener threw");
+        }
+    }
+
+    @Test
+    void anIoExceptionFromBelowClosesTheChannelAndIsPassedOn() {
+        try (TlsPair pair = TlsPair.handshaken()) {
+            ChannelFuture queued = pair.client().write(pair.heapBuffer(1000));
+            java.io.IOException reset = new java.io.IOException("Connection reset by peer");
+            pair.client().pipeline().fireExceptionCaught(reset);
+            assertFalse(pair.client().isOpen(), "no half-dead channel that drops its input");
+            assertEquals(List.of(reset), pair.clientExceptions());
+            assertInstanceOf(SSLException.class, queued.cause());
+            assertTrue(queued.cause().getMessage().contains("Connection reset by peer"), queued.cause().getMessage());
+            assertTrue(pair.clientHandler().sslCloseFuture().isDone());
+        }
+    }
+
+    @Test
+    void closeDuringTheHandshakeFiresTheEventAndSendsItsAlertsBeforeClosing() {
+        StallingTransport transport = StallingTransport.holdingAllWrites();
+        try (TlsPair pair = TlsPair.builder().transport(transport).build()) {
+            transport.releaseAll();
+            pair.transferToServer();
+            pair.clearWire();
+            ChannelFuture close = pair.client().close();
+            assertTrue(pair.client().isOpen(), "the alerts are still with the transport");
+            Throwable cause = pair.clientHandler().handshakeFuture().cause();
+            assertInstanceOf(SSLHandshakeException.class, cause);
+            assertTrue(pair.clientEvents().stream().anyMatch(e -> e instanceof SslHandshakeCompletionEvent h
+                    && h.cause() == cause), pair.clientEvents().toString());
+            transport.releaseAll();
+            pair.client().runPendingTasks();
+            pair.transferToServer();
+            assertTrue(close.isSuccess());
+            assertFalse(pair.client().isOpen());
+            assertEquals(2, pair.clientRecords().alerts().size(), "user_canceled and close_notify: " + pair.clientRecords());
+        }
+    }
+
+    @Test
+    void removingTheHandlerCompletesAllThreeFutures() {
+        try (TlsPair pair = TlsPair.handshaken()) {
+            SslWriteHandler handler = pair.clientHandler();
+            pair.client().pipeline().remove(handler);
+            assertTrue(handler.sslCloseFuture().isDone(), "sslCloseFuture");
+            assertFalse(handler.sslCloseFuture().isSuccess());
+            assertTrue(handler.handshakeFuture().isSuccess());
+        }
     }
 
     private static void move(EmbeddedChannel from, EmbeddedChannel to) {

@@ -24,12 +24,10 @@ class PartialWriteTest {
         try (TlsPair pair = TlsPair.handshaken(transport, c -> c.option(SslWriteOption.PARTIAL_WRITE, true), s -> { })) {
             ByteBuf buf = pair.heapBuffer(200_000).retain();
             ChannelFuture write = pair.client().writeAndFlush(buf);
-            assertFalse(write.isDone(), "nothing written by the transport yet");
-            transport.releaseAll();
-            pair.client().runPendingTasks();
-            assertTrue(write.isSuccess());
+            assertTrue(write.isSuccess(), "four records are with the transport, committed (§4.5)");
             assertEquals(PASS, buf.readerIndex(), "four whole records were sent");
             assertEquals(0, pair.clientHandler().pendingOutboundBytes(), "the remainder is not queued");
+            transport.releaseAll();
             pair.transfer();
             assertArrayEquals(TlsPair.pattern(PASS), pair.serverReceived());
             buf.release();
@@ -74,12 +72,10 @@ class PartialWriteTest {
             transport.releaseAll();
             pair.client().runPendingTasks();
             assertTrue(first.isSuccess());
-            assertFalse(secondWrite.isDone(), "its first records are with the transport, not yet written");
-            transport.releaseAll();
-            pair.client().runPendingTasks();
-            assertTrue(secondWrite.isSuccess());
+            assertTrue(secondWrite.isSuccess(), "its first records are with the transport, committed (§4.5)");
             assertEquals(PASS, second.readerIndex());
             second.release();
+            transport.releaseAll();
             pair.transfer();
             byte[] expected = new byte[2 * PASS];
             System.arraycopy(TlsPair.pattern(PASS), 0, expected, 0, PASS);
@@ -100,6 +96,28 @@ class PartialWriteTest {
             // Partial-write mode packs no two writes into one record, as SSL_write does not.
             assertEquals(1 + 19, pair.clientRecords().applicationData().size());
             assertTrue(Arrays.equals(TlsPair.pattern(1000), Arrays.copyOf(pair.serverReceived(), 1000)));
+        }
+    }
+
+    @Test
+    void aWriteToAReaderThatNeverReadsCompletesWithTheRecordsHandedDown() {
+        StallingTransport transport = StallingTransport.holdingAllWrites();
+        try (TlsPair pair = TlsPair.handshaken(transport, c -> c.option(SslWriteOption.PARTIAL_WRITE, true)
+                .option(SslWriteOption.MAX_RECORD_SIZE, 5000), s -> { })) {
+            ByteBuf buf = pair.heapBuffer(8 << 20).retain();
+            ChannelFuture write = pair.client().writeAndFlush(buf);
+            assertTrue(write.isSuccess(), "no byte written by the transport, and yet the write is complete");
+            int committed = buf.readerIndex();
+            assertTrue(committed > 0 && committed % 5000 == 0, "whole records were committed: " + committed);
+            buf.release();
+            ChannelFuture next = pair.client().writeAndFlush(pair.heapBuffer(300));
+            transport.pass();
+            transport.releaseAll();
+            pair.transfer();
+            assertTrue(next.isSuccess());
+            byte[] expected = Arrays.copyOf(TlsPair.pattern(committed), committed + 300);
+            System.arraycopy(TlsPair.pattern(300), 0, expected, committed, 300);
+            assertArrayEquals(expected, pair.serverReceived(), "the committed prefix, then the next write");
         }
     }
 }

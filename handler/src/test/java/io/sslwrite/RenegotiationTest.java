@@ -254,9 +254,9 @@ class RenegotiationTest {
     @Test
     void aFewEmptyRecordsBetweenDataAreAccepted() {
         handshake(true);
-        deliver(server.sendEmptyRecords(SslWriteHandler.MAX_EMPTY_RECORDS_IN_A_ROW));
+        deliver(server.sendEmptyRecords(ReadPath.MAX_EMPTY_RECORDS_IN_A_ROW));
         deliver(server.send(TlsPair.pattern(0, 100)));
-        deliver(server.sendEmptyRecords(SslWriteHandler.MAX_EMPTY_RECORDS_IN_A_ROW));
+        deliver(server.sendEmptyRecords(ReadPath.MAX_EMPTY_RECORDS_IN_A_ROW));
         assertTrue(client.isOpen());
         assertArrayEquals(TlsPair.pattern(0, 100), collector.received.toByteArray());
         assertEquals(List.of(), collector.exceptions);

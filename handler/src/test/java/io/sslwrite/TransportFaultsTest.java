@@ -24,6 +24,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.sslwrite.testing.TestPki;
 import io.sslwrite.testing.TlsPair;
+import io.sslwrite.testing.Waits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -51,6 +51,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
+import static io.sslwrite.testing.Waits.await;
+import static io.sslwrite.testing.Waits.awaitSuccess;
+import static io.sslwrite.testing.Waits.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -68,7 +71,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class TransportFaultsTest {
 
     /** How long a wait may take before the test calls it a hang. */
-    static final long GUARD_SECONDS = 30;
+    static final long GUARD_SECONDS = Waits.GUARD_SECONDS;
     static final int MIB = 1 << 20;
 
     private EventLoopGroup group;
@@ -168,29 +171,26 @@ class TransportFaultsTest {
     @Test
     void aServerThatLeavesDuringTheHandshakeFailsTheClientsHandshakeAndItsQueuedWrite() throws Exception {
         try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            // The peer leaves only once the write is queued: a write after the channel closed is
-            // refused by Netty itself, which is not what this test is about.
-            CountDownLatch writeQueued = new CountDownLatch(1);
+            // The peer leaves once the write is queued, so that the write waits for the handshake.
+            CompletableFuture<Void> writeQueued = new CompletableFuture<>();
             CompletableFuture<Void> peer = CompletableFuture.runAsync(() -> {
                 try (Socket s = listener.accept()) {
                     InputStream in = s.getInputStream();
                     byte[] header = in.readNBytes(5);
                     in.readNBytes(((header[3] & 0xff) << 8) | (header[4] & 0xff)); // the whole ClientHello
-                    if (!writeQueued.await(GUARD_SECONDS, TimeUnit.SECONDS)) {
-                        throw new IllegalStateException("the client never queued its write");
-                    }
+                    writeQueued.get(GUARD_SECONDS, TimeUnit.SECONDS);
                     s.shutdownOutput(); // FIN, nothing unread: no reset
                     in.read();
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
                 }
             }, threads);
             SslWriteContext context = SslWriteContext.forClient().trustManager(TestPki.caPem()).build();
             Conn conn = connectSslwrite(context, listener.getLocalPort());
             ChannelFuture queued = onLoop(conn.channel, () -> conn.channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[100])));
-            writeQueued.countDown();
+            writeQueued.complete(null);
             await(conn.handler.handshakeFuture(), "client handshake failure");
             await(queued, "queued write");
             await(conn.channel.closeFuture(), "client channel close");
@@ -535,29 +535,6 @@ class TransportFaultsTest {
 
     private static <T> T onLoop(Channel channel, java.util.concurrent.Callable<T> task) throws Exception {
         return channel.eventLoop().submit(task).get(GUARD_SECONDS, TimeUnit.SECONDS);
-    }
-
-    private static void await(Future<?> future, String what) throws InterruptedException {
-        if (!future.await(GUARD_SECONDS, TimeUnit.SECONDS)) {
-            fail("hang: " + what + " did not complete within " + GUARD_SECONDS + " s");
-        }
-    }
-
-    private static void awaitSuccess(Future<?> future, String what) throws InterruptedException {
-        await(future, what);
-        if (!future.isSuccess()) {
-            fail(what + " failed: " + future.cause(), future.cause());
-        }
-    }
-
-    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GUARD_SECONDS);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("hang: " + what + " did not happen within " + GUARD_SECONDS + " s");
-            }
-            Thread.sleep(5);
-        }
     }
 
     private static boolean allDone(List<ChannelFuture> futures) {

@@ -20,6 +20,7 @@ import io.netty.util.concurrent.Future;
 import io.sslwrite.SslWriteContext;
 import io.sslwrite.SslWriteHandler;
 import io.sslwrite.testing.TestPki;
+import io.sslwrite.testing.Waits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -74,7 +75,7 @@ abstract class AbstractInteropTest {
     /** Bytes sent in each direction: enough for hundreds of records and many back-pressure cycles. */
     static final int PAYLOAD_BYTES = 8 << 20;
     /** How long a test waits for something that should happen before it calls it a hang. */
-    static final long GUARD_SECONDS = 30;
+    static final long GUARD_SECONDS = Waits.GUARD_SECONDS;
 
     EventLoopGroup group;
     private final List<PeerProcess> processes = new ArrayList<>();
@@ -157,6 +158,17 @@ abstract class AbstractInteropTest {
         }, threads);
     }
 
+    /** Reads and drops what a peer prints, so that a full pipe never blocks it. */
+    void discard(InputStream in) {
+        CompletableFuture.runAsync(() -> {
+            try {
+                in.transferTo(OutputStream.nullOutputStream());
+            } catch (IOException ignored) {
+                // The process was destroyed.
+            }
+        }, threads);
+    }
+
     /** Writes {@code bytes} to {@code out} on a thread of the test, leaving the stream open. */
     CompletableFuture<Void> feed(OutputStream out, byte[] bytes) {
         return CompletableFuture.runAsync(() -> {
@@ -176,30 +188,15 @@ abstract class AbstractInteropTest {
     }
 
     static <T> T await(CompletableFuture<T> future, String what) {
-        try {
-            return future.get(GUARD_SECONDS, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            return fail("hang: " + what + " did not finish within " + GUARD_SECONDS + " s");
-        } catch (ExecutionException e) {
-            return fail(what + " failed: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return fail("interrupted while waiting for " + what);
-        }
+        return Waits.await(future, what);
     }
 
     static <T> Future<T> await(Future<T> future, String what) throws InterruptedException {
-        if (!future.await(GUARD_SECONDS, TimeUnit.SECONDS)) {
-            fail("hang: " + what + " did not complete within " + GUARD_SECONDS + " s");
-        }
-        return future;
+        return Waits.await(future, what);
     }
 
     static void awaitSuccess(Future<?> future, String what) throws InterruptedException {
-        await(future, what);
-        if (!future.isSuccess()) {
-            fail(what + " failed: " + future.cause(), future.cause());
-        }
+        Waits.awaitSuccess(future, what);
     }
 
     // ---- sslwrite over NIO ----
@@ -324,6 +321,14 @@ abstract class AbstractInteropTest {
         private int next;
 
         Server(SslWriteContext context, long expectedBytes) throws InterruptedException {
+            this(context, expectedBytes, false);
+        }
+
+        /**
+         * @param closeOnException whether the pipeline closes the channel on {@code exceptionCaught}, as
+         *                         most Netty applications do
+         */
+        Server(SslWriteContext context, long expectedBytes, boolean closeOnException) throws InterruptedException {
             for (int i = 0; i < 4; i++) {
                 accepted.add(new CompletableFuture<>());
             }
@@ -336,7 +341,17 @@ abstract class AbstractInteropTest {
                             channels.add(ch);
                             Receiver receiver = new Receiver(expectedBytes);
                             SslWriteHandler ssl = context.newHandler(ch.alloc());
-                            ch.pipeline().addLast(ssl, receiver);
+                            ch.pipeline().addLast(ssl);
+                            if (closeOnException) {
+                                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                    @Override
+                                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                        ctx.fireExceptionCaught(cause);
+                                        ctx.close();
+                                    }
+                                });
+                            }
+                            ch.pipeline().addLast(receiver);
                             if (count < accepted.size()) {
                                 accepted.get(count++).complete(new Connection(ch, ssl, receiver));
                             }
@@ -360,6 +375,11 @@ abstract class AbstractInteropTest {
 
     Server serve(SslWriteContext context, long expectedBytes) throws InterruptedException {
         return new Server(context, expectedBytes);
+    }
+
+    /** A server whose pipeline closes the channel on {@code exceptionCaught}, as most applications' do. */
+    Server serveClosingOnException(SslWriteContext context) throws InterruptedException {
+        return new Server(context, 0, true);
     }
 
     /** Both directions at once: sslwrite sends {@code toPeer}, the peer's stream yields what sslwrite sent. */
@@ -567,18 +587,12 @@ abstract class AbstractInteropTest {
      * In quiet mode s_server prints no ACCEPT line, and a probe connection would use up its one accept:
      * watch the kernel's table of listening sockets instead.
      */
-    private static void awaitListening(PeerProcess server, int port) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GUARD_SECONDS);
-        while (!isListening(port)) {
+    static void awaitListening(PeerProcess server, int port) throws InterruptedException {
+        Waits.awaitTrue(() -> isListening(port), server.command + " listening on port " + port, () -> {
             if (!server.process.isAlive()) {
-                fail("openssl s_server exited before listening: " + server.describe());
+                fail(server.command + " exited before listening: " + server.describe());
             }
-            if (System.nanoTime() > deadline) {
-                fail("hang: openssl s_server did not listen on port " + port + " within " + GUARD_SECONDS + " s: "
-                        + server.describe());
-            }
-            Thread.sleep(20);
-        }
+        });
     }
 
     private static boolean isListening(int port) {
