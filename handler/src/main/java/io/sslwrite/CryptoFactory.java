@@ -35,14 +35,17 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 
 /**
- * Builds the bctls crypto of a context (DESIGN §6): {@link JcaTlsCrypto} over the JDK's own providers,
- * so that AES-GCM runs on SunJCE with its AES-NI and CLMUL intrinsics, and a BouncyCastle provider
- * only for the algorithms the JDK lacks. On Java 17 that is ML-KEM: bctls offers X25519MLKEM768 only
- * when both halves of the hybrid are available ({@code TlsUtils.isSupportedNamedGroup}), so without
- * the fallback the post-quantum group would silently disappear.
+ * Builds the bctls crypto of a context (DESIGN §6): {@link LightweightTlsCrypto}, whose handshake
+ * asymmetric work (X25519, ECDH and ECDSA on the NIST curves, ML-KEM) runs on BouncyCastle's lightweight
+ * classes, several times faster than Java 17's providers, while everything else, AES-GCM records above
+ * all (SunJCE, with its AES-NI and CLMUL intrinsics), stays on the JDK's own providers, and a
+ * BouncyCastle provider serves only the algorithms the JDK lacks.
  *
  * <p>The BouncyCastle provider is a private instance handed to {@link ProviderJcaJceHelper}; a library
  * must not change the JVM-wide provider list with {@code Security.addProvider}.
+ *
+ * <p>This class and the {@code Lightweight*} classes are the only ones that use bcprov's lightweight
+ * API; a build on a FIPS provider replaces them together, with a {@code newCrypto()} of its own.
  */
 final class CryptoFactory {
 
@@ -55,7 +58,7 @@ final class CryptoFactory {
     static JcaTlsCrypto newCrypto() {
         // Separate generators for key material and for nonces (RFC 8446 appendix C.1 advises
         // against nonces revealing the state that key material comes from).
-        return new SslWriteCrypto(new JdkFirstHelper(BOUNCY_CASTLE), new SecureRandom(), new SecureRandom());
+        return new LightweightTlsCrypto(new JdkFirstHelper(BOUNCY_CASTLE), new SecureRandom(), new SecureRandom());
     }
 
     /**

@@ -117,8 +117,11 @@ final class KeyCredentials {
             throw new TlsFatalAlert(AlertDescription.missing_extension, "peer sent no signature_algorithms");
         }
         TlsCryptoParameters params = new TlsCryptoParameters(context);
-        return new JcaDefaultTlsCredentialedSigner(params, crypto, key, certificateMessage(crypto,
-                tls13 ? certificateRequestContext : null), chosen);
+        Certificate certificate = certificateMessage(crypto, tls13 ? certificateRequestContext : null);
+        if (crypto instanceof SslWriteCrypto) {
+            return ((SslWriteCrypto) crypto).credentialedSigner(params, key, certificate, chosen);
+        }
+        return new JcaDefaultTlsCredentialedSigner(params, crypto, key, certificate, chosen);
     }
 
     /** Whether this key can sign with {@code scheme} in the given protocol version. */

@@ -1,14 +1,19 @@
 package io.sslwrite;
 
 import org.bouncycastle.jcajce.util.JcaJceHelper;
+import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.EncryptionAlgorithm;
+import org.bouncycastle.tls.SignatureAndHashAlgorithm;
+import org.bouncycastle.tls.TlsCredentialedSigner;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
 import org.bouncycastle.tls.crypto.TlsCipher;
 import org.bouncycastle.tls.crypto.TlsNonceGenerator;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaDefaultTlsCredentialedSigner;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
 import java.io.IOException;
 import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
 import java.security.SecureRandom;
 
 /**
@@ -17,6 +22,9 @@ import java.security.SecureRandom;
  * suite, ChaCha20-Poly1305 among them, keeps bctls's cipher. TLS 1.2 nonces come from the generator
  * bctls's own cipher would use ({@code getFipsGCMNonceGeneratorFactory}: none in bctls 1.84, bc-fips's
  * {@code FipsNonceGenerator} in bctls-fips).
+ *
+ * <p>Not final: the crypto {@link CryptoFactory} builds may take parts of the handshake elsewhere
+ * (DESIGN §6), through {@link #credentialedSigner} and bctls's own factory methods.
  */
 class SslWriteCrypto extends JcaTlsCrypto {
 
@@ -59,5 +67,16 @@ class SslWriteCrypto extends JcaTlsCrypto {
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot set up AES-GCM from the JDK's providers: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The signer of our CertificateVerify (TLS 1.3) or ServerKeyExchange (TLS 1.2) with {@code key}:
+     * here bctls's JCA signer, which signs on the JDK's providers.
+     *
+     * @param algorithm the scheme chosen from the peer's list; null for a TLS 1.2 peer that sent none
+     */
+    TlsCredentialedSigner credentialedSigner(TlsCryptoParameters params, PrivateKey key, Certificate certificate,
+                                             SignatureAndHashAlgorithm algorithm) {
+        return new JcaDefaultTlsCredentialedSigner(params, this, key, certificate, algorithm);
     }
 }

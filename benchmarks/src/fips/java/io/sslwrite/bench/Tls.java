@@ -103,8 +103,25 @@ final class Tls {
         return null;
     }
 
+    /** As {@link #knownUnsupported(Contestant, String)}; the FIPS run measures EC P-256 certificates only. */
+    static String knownUnsupported(Contestant contestant, String group, CertificateType certificate) {
+        if (certificate != CertificateType.EC_P256) {
+            return "the FIPS run measures EC P-256 certificates only";
+        }
+        return knownUnsupported(contestant, group);
+    }
+
     static Tls create(Contestant contestant, String group) throws SSLException {
         return create(contestant, group, BenchPki.get().caCertificate());
+    }
+
+    /** As {@link #create(Contestant, String)}, for the handshake benchmarks' certificate parameter. */
+    static Tls create(Contestant contestant, String group, CertificateType certificate) throws SSLException {
+        String reason = knownUnsupported(contestant, group, certificate);
+        if (reason != null) {
+            throw new IllegalArgumentException(contestant + " with " + certificate + ": " + reason);
+        }
+        return create(contestant, group);
     }
 
     /** As {@link #create(Contestant, String)}, with clients that trust {@code clientTrust} (see src/main/java's Tls). */

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Full TLS 1.3 handshakes per second, client and server together on one thread over an in-memory
- * pair: key exchange with {@code group}, ECDSA P-256 signature and its verification against the CA,
+ * pair: key exchange with {@code group}, the server's signature with the {@code certificate} key and
+ * its verification, and the verification of the server certificate against its CA,
  * Finished on both sides, post-handshake messages delivered, then close. No session is resumed.
  * Combinations a contestant cannot do are left out by the runner, with the reason printed.
  */
@@ -31,12 +32,15 @@ public class HandshakeBenchmark {
     @Param({Tls.X25519, Tls.X25519MLKEM768})
     public String group;
 
+    @Param({"EC_P256", "RSA_2048"})
+    public CertificateType certificate;
+
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
     private Tls tls;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        tls = Tls.create(contestant, group);
+        tls = Tls.create(contestant, group, certificate);
         // Says so at once if a contestant quietly settles on another group than the one measured.
         try (EmbeddedPair pair = EmbeddedPair.handshaken(tls, alloc)) {
             String negotiated = Tls.negotiatedGroup(pair.clientTls);

@@ -52,7 +52,7 @@ import java.util.stream.Stream;
  */
 public final class RunAll {
 
-    enum Suite { WRITE, LOOPBACK, HANDSHAKE, SLOWREADER, FILES, TTFB, FOOTPRINT }
+    enum Suite { WRITE, LOOPBACK, HANDSHAKE, HANDSHAKECPU, SLOWREADER, FILES, TTFB, FOOTPRINT }
 
     /** The forked JVMs' flags: fixed heap, room for SslHandler's 512 MiB of ciphertext, no leak sampling. */
     static final List<String> FORK_JVM_ARGS = Stream.concat(Stream.of(
@@ -72,6 +72,8 @@ public final class RunAll {
     private static final int WRITE_WARMUPS = 6;
     /** The JDK's EC and X25519 code, used by every contestant but OpenSSL, also warms up slowly. */
     private static final int HANDSHAKE_WARMUPS = 5;
+    /** Warm-up iterations of 2 s each for the loopback handshakes. */
+    private static final int LOOPBACK_HANDSHAKE_WARMUPS = 3;
     private static final double MIB = 1024.0 * 1024.0;
 
     private final boolean quick;
@@ -151,7 +153,8 @@ public final class RunAll {
         }
         runTotal = (suites.contains(Suite.WRITE) ? runnable.size() * 2 * 2 * 2 : 0)
                 + (suites.contains(Suite.LOOPBACK) ? runnable.size() : 0)
-                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * (Tls.HANDSHAKE_GROUPS.size() + 2) : 0)
+                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * (Tls.HANDSHAKE_GROUPS.size() * 2 * 2 + 2) : 0)
+                + (suites.contains(Suite.HANDSHAKECPU) ? runnable.size() : 0)
                 + (suites.contains(Suite.SLOWREADER) ? runnable.size() : 0)
                 + (suites.contains(Suite.FILES) ? runnable.size() : 0)
                 + (suites.contains(Suite.TTFB) ? runnable.size() : 0)
@@ -160,7 +163,10 @@ public final class RunAll {
         long estimate = quick ? runTotal * 5L
                 : (suites.contains(Suite.WRITE) ? runnable.size() * 8L * (3 + WRITE_WARMUPS + 3) : 0)
                 + (suites.contains(Suite.LOOPBACK) ? runnable.size() * (3 + 6 + 9 + 3L) : 0)
-                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * (Tls.HANDSHAKE_GROUPS.size() + 2L) * (3 + HANDSHAKE_WARMUPS + 3) : 0)
+                + (suites.contains(Suite.HANDSHAKE) ? runnable.size() * (long) Tls.HANDSHAKE_GROUPS.size() * 2L
+                        * ((3 + HANDSHAKE_WARMUPS + 3) + (3 + LOOPBACK_HANDSHAKE_WARMUPS * 2 + 3 * 2))
+                        + runnable.size() * 2L * (3 + HANDSHAKE_WARMUPS + 3) : 0)
+                + (suites.contains(Suite.HANDSHAKECPU) ? runnable.size() * 120L : 0)
                 + (suites.contains(Suite.SLOWREADER) ? runnable.size() * 15L : 0)
                 + (suites.contains(Suite.FILES) ? runnable.size() * 25L : 0)
                 + (suites.contains(Suite.TTFB) ? runnable.size() * 40L : 0)
@@ -186,15 +192,29 @@ public final class RunAll {
             }
         }
         if (suites.contains(Suite.HANDSHAKE)) {
-            for (String group : Tls.HANDSHAKE_GROUPS) {
-                for (Contestant c : runnable) {
-                    handshake(group, c);
+            for (CertificateType certificate : CertificateType.values()) {
+                for (String group : Tls.HANDSHAKE_GROUPS) {
+                    for (Contestant c : runnable) {
+                        handshake(group, certificate, c);
+                    }
                 }
             }
             for (boolean resumed : new boolean[] {false, true}) {
                 for (Contestant c : runnable) {
                     tls12Handshake(resumed, c);
                 }
+            }
+            for (CertificateType certificate : CertificateType.values()) {
+                for (String group : Tls.HANDSHAKE_GROUPS) {
+                    for (Contestant c : runnable) {
+                        loopbackHandshake(group, certificate, c);
+                    }
+                }
+            }
+        }
+        if (suites.contains(Suite.HANDSHAKECPU)) {
+            for (Contestant c : runnable) {
+                handshakeCpu(c);
             }
         }
         if (suites.contains(Suite.SLOWREADER)) {
@@ -244,20 +264,69 @@ public final class RunAll {
         put("loopback.transfer", params, "alloc B/MiB (both sides)", c, r == null ? "failed" : allocPerOp(r));
     }
 
-    private void handshake(String group, Contestant c) throws Exception {
-        String params = "TLS 1.3, " + group;
-        String reason = Tls.knownUnsupported(c, group);
-        if (reason != null) {
-            progress("handshake " + group + " " + c + ": skipped, " + reason);
-            skip("handshake " + group + ", " + c + ": " + reason);
-            put("handshake", params, "handshakes/s", c, "n/a");
-            put("handshake", params, "alloc B/handshake", c, "n/a");
+    private void handshake(String group, CertificateType certificate, Contestant c) throws Exception {
+        String params = "TLS 1.3, " + group + ", " + describe(certificate) + " certificates";
+        if (unsupported("handshake", params, group, certificate, c, "alloc B/handshake")) {
             return;
         }
-        RunResult r = jmh(HandshakeBenchmark.class, "handshake", c, Map.of("group", group),
+        RunResult r = jmh(HandshakeBenchmark.class, "handshake", c,
+                Map.of("group", group, "certificate", certificate.name()),
                 quick ? 0 : HANDSHAKE_WARMUPS, 1, quick ? 1 : 3, 1);
         put("handshake", params, "handshakes/s", c, r == null ? "failed" : score(r, "%.0f"));
         put("handshake", params, "alloc B/handshake", c, r == null ? "failed" : allocPerOp(r));
+    }
+
+    private void loopbackHandshake(String group, CertificateType certificate, Contestant c) throws Exception {
+        String params = "TLS 1.3, " + group + ", " + describe(certificate) + " certificates, "
+                + LoopbackHandshakeBenchmark.CONCURRENCY + " concurrent clients";
+        if (unsupported("handshake.loopback", params, group, certificate, c, null)) {
+            return;
+        }
+        RunResult r = jmh(LoopbackHandshakeBenchmark.class, "handshakes", c,
+                Map.of("group", group, "certificate", certificate.name()),
+                quick ? 0 : LOOPBACK_HANDSHAKE_WARMUPS, 2, quick ? 1 : 3, 2);
+        put("handshake.loopback", params, "handshakes/s", c, r == null ? "failed" : score(r, "%.0f"));
+    }
+
+    private void handshakeCpu(Contestant c) throws Exception {
+        long t0 = System.nanoTime();
+        Map<String, String> kv = child(HandshakeCpuBenchmark.class, HandshakeCpuBenchmark.RESULT_PREFIX, "handshake-cpu", c);
+        for (CertificateType certificate : CertificateType.values()) {
+            for (String group : HandshakeCpuBenchmark.GROUPS) {
+                String key = group + "." + certificate;
+                String params = "TLS 1.3, " + group + ", " + describe(certificate) + " certificates";
+                String inMemory = kv == null ? "failed" : kv.getOrDefault("inMemory." + key, "?");
+                put("handshake.cpu", params, "in memory, client+server, handshakes per CPU-s", c, inMemory);
+                put("handshake.cpu", params, "loopback server, handshakes per CPU-s", c,
+                        kv == null ? "failed" : kv.getOrDefault("loopbackServer." + key, "n/a"));
+                put("handshake.cpu", params, "loopback clients, handshakes per CPU-s", c,
+                        kv == null ? "failed" : kv.getOrDefault("loopbackClient." + key, "n/a"));
+            }
+        }
+        progress("handshake.cpu " + c + " (" + secondsSince(t0) + " s)");
+    }
+
+    /** Puts n/a cells, with the reason under the table, when {@code c} cannot do {@code group}. */
+    private boolean unsupported(String bench, String params, String group, CertificateType certificate, Contestant c,
+                                String allocMetric) {
+        String reason = Tls.knownUnsupported(c, group, certificate);
+        if (reason == null) {
+            return false;
+        }
+        progress(bench + " " + params + " " + c + ": skipped, " + reason);
+        String note = bench + ", " + c + ": " + reason;
+        if (!notes.contains(note)) {
+            skip(note);
+        }
+        put(bench, params, "handshakes/s", c, "n/a");
+        if (allocMetric != null) {
+            put(bench, params, allocMetric, c, "n/a");
+        }
+        return true;
+    }
+
+    private static String describe(CertificateType certificate) {
+        return certificate == CertificateType.RSA_2048 ? "RSA 2048" : "EC P-256";
     }
 
     /** TLS 1.2 handshakes, full and resumed by session ID, beside the TLS 1.3 ones. */
@@ -569,12 +638,24 @@ public final class RunAll {
         sb.append(Tls.STACKS).append(".\n");
         sb.append("JMH 1.37, 1 fork per cell, ").append(quick ? "--quick: 1 short iteration (smoke test, not a measurement)"
                 : "warm-up then measured: write " + WRITE_WARMUPS + "x1 s + 3x1 s, handshake " + HANDSHAKE_WARMUPS
-                        + "x1 s + 3x1 s, loopback 2x3 s + 3x3 s").append(", `-prof gc`; ± is JMH's 99.9% error.\n");
+                        + "x1 s + 3x1 s, handshake.loopback " + LOOPBACK_HANDSHAKE_WARMUPS
+                        + "x2 s + 3x2 s, loopback 2x3 s + 3x3 s").append(", `-prof gc`; ± is JMH's 99.9% error.\n");
         sb.append("Load average before / after the run: ").append(loadAtStart).append(" / ").append(loadAverage())
                 .append(" (anything above the core count means the numbers shared the CPU;")
                 .append(" a ± as large as the score means the iterations disagreed: JIT still warming up or CPU taken away).\n");
-        sb.append("All TLS 1.3, TLS_AES_128_GCM_SHA256, " + Tls.GROUP + " unless stated, EC P-256 certificate; allocator PooledByteBufAllocator.DEFAULT (files: see below); ")
+        sb.append("All TLS 1.3, TLS_AES_128_GCM_SHA256, " + Tls.GROUP + " and EC P-256 certificates unless stated; allocator PooledByteBufAllocator.DEFAULT (files: see below); ")
                 .append("run took ").append(Duration.between(started, Instant.now()).toSeconds()).append(" s.\n");
+        if (suites.contains(Suite.HANDSHAKE)) {
+            sb.append("handshake: client and server on one thread, in memory; handshake.loopback: NIO sockets on 127.0.0.1, ")
+                    .append("server on one event loop, ").append(LoopbackHandshakeBenchmark.CONCURRENCY)
+                    .append(" clients in flight on the other, counted when the server's handshake completes; ")
+                    .append("both full TLS 1.3 handshakes (no resumption), the server certificate checked against its CA.\n");
+        }
+        if (suites.contains(Suite.HANDSHAKECPU)) {
+            sb.append("handshake.cpu: not JMH, one JVM per contestant; handshakes per CPU-second of the thread(s) doing them ")
+                    .append("(in memory: the one thread, both sides; loopback: the server's event loop, and the clients'), ")
+                    .append("median of 3 rounds of 1 CPU-s after a warm-up of at least 4 CPU-s that lasts until two rounds agree within 10%: what a handshake costs whatever the load.\n");
+        }
         if (suites.contains(Suite.FILES)) {
             sb.append("files: not JMH, one JVM per contestant; 1 warm-up transfer (its bytes checked by SHA-256) then ")
                     .append(quick ? FileServeBenchmark.MEASURED_QUICK : FileServeBenchmark.MEASURED).append(" timed, each from the server's write to the client's last byte. ")
