@@ -51,6 +51,11 @@ final class ReadPath implements ReadFramer.RecordSink {
     @Override
     public boolean record(byte[] record, int length) {
         int warningsBefore = conn.events.warningAlerts();
+        if (conn.state() == ConnectionState.HANDSHAKING && conn.peer instanceof BcTlsClient) {
+            // The FIPS build's bctls cannot say which group it used: the client reads the ServerHello's
+            // key_share itself (see BcTlsClient.observeServerRecord).
+            ((BcTlsClient) conn.peer).observeServerRecord(record, length);
+        }
         try {
             conn.protocol.offerInput(record, 0, length);
         } catch (IOException | RuntimeException e) {

@@ -79,6 +79,7 @@ class SessionResumptionInteropTest extends AbstractInteropTest {
         Connection first = handshake(context, server);
         assertFalse(first.handler().session().isResumed());
         Connection firstAccepted = server.accepted();
+        awaitSuccess(firstAccepted.handler().handshakeFuture(), "server side of the full handshake");
         assertFalse(firstAccepted.handler().session().isResumed());
 
         Connection second = handshake(context, server);
