@@ -1,15 +1,11 @@
 package io.sslwrite.bench;
 
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
-import io.netty.util.concurrent.Future;
 import io.sslwrite.SslWriteContext;
-import io.sslwrite.SslWriteHandler;
 import org.bouncycastle.crypto.CryptoServicesRegistrar;
 import org.bouncycastle.jcajce.provider.BouncyCastleFipsProvider;
 import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
@@ -190,27 +186,5 @@ final class Tls {
     static Tls tls12(Contestant contestant, boolean resumable) {
         throw new IllegalArgumentException(contestant + ": the TLS 1.2 resumption rows use x25519, which is not"
                 + " FIPS-approved; they run in the default benchmarks");
-    }
-
-    /** The client's session ID after a TLS 1.2 handshake, as in the default benchmarks. */
-    static byte[] sessionId(ChannelHandler handler) {
-        if (handler instanceof SslWriteHandler) {
-            return new byte[0];     // sslwrite says whether it resumed: session().isResumed()
-        }
-        return ((SslHandler) handler).engine().getSession().getId();
-    }
-
-    static Future<Channel> handshakeFuture(ChannelHandler handler) {
-        if (handler instanceof SslWriteHandler) {
-            return ((SslWriteHandler) handler).handshakeFuture();
-        }
-        return ((SslHandler) handler).handshakeFuture();
-    }
-
-    static String negotiatedGroup(ChannelHandler handler) {
-        if (handler instanceof SslWriteHandler) {
-            return ((SslWriteHandler) handler).session().namedGroup();
-        }
-        return null;
     }
 }

@@ -60,8 +60,8 @@ final class EmbeddedPair implements AutoCloseable {
     }
 
     private void handshake() throws Exception {
-        Future<?> clientDone = Tls.handshakeFuture(clientTls);
-        Future<?> serverDone = Tls.handshakeFuture(serverTls);
+        Future<?> clientDone = Handlers.handshakeFuture(clientTls);
+        Future<?> serverDone = Handlers.handshakeFuture(serverTls);
         int rounds = 0;
         while (!(clientDone.isDone() && serverDone.isDone())) {
             boolean moved = clientToServer() | serverToClient();

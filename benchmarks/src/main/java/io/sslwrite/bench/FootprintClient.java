@@ -142,7 +142,7 @@ public final class FootprintClient {
                         Connection c = new Connection(ch);
                         made.add(c);
                         ch.pipeline().addLast(handler, c);
-                        Tls.handshakeFuture(handler).addListener(f -> {
+                        Handlers.handshakeFuture(handler).addListener(f -> {
                             if (f.isSuccess()) {
                                 c.request(FootprintBenchmark.SMALL_RESPONSE, slots::release);
                             } else {

@@ -43,7 +43,7 @@ public class HandshakeBenchmark {
         tls = Tls.create(contestant, group, certificate);
         // Says so at once if a contestant quietly settles on another group than the one measured.
         try (EmbeddedPair pair = EmbeddedPair.handshaken(tls, alloc)) {
-            String negotiated = Tls.negotiatedGroup(pair.clientTls);
+            String negotiated = Handlers.negotiatedGroup(pair.clientTls);
             if (negotiated != null && !negotiated.equalsIgnoreCase(group)) {
                 throw new IllegalStateException(contestant + " negotiated " + negotiated + ", not " + group);
             }

@@ -110,7 +110,7 @@ final class Loopback implements AutoCloseable {
             Channel server = accepted.get(CONNECT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             Loopback loopback = new Loopback(serverChannel, client, server, clientTls[0], serverTls[0]);
             for (ChannelHandler h : new ChannelHandler[] {clientTls[0], serverTls[0]}) {
-                Future<Channel> done = Tls.handshakeFuture(h);
+                Future<Channel> done = Handlers.handshakeFuture(h);
                 if (!done.await(CONNECT_TIMEOUT_SECONDS, TimeUnit.SECONDS) || !done.isSuccess()) {
                     loopback.close();
                     throw new IllegalStateException(tls.contestant + ": loopback handshake "

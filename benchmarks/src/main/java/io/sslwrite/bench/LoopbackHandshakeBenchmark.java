@@ -96,7 +96,7 @@ public class LoopbackHandshakeBenchmark {
                     protected void initChannel(SocketChannel ch) {
                         ChannelHandler handler = withTimeout(tls.newServerHandler(ch.alloc()));
                         ch.pipeline().addLast(handler, Discard.INSTANCE);
-                        Tls.handshakeFuture(handler).addListener(done -> serverDone(done));
+                        Handlers.handshakeFuture(handler).addListener(done -> serverDone(done));
                     }
                 })
                 .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
@@ -110,7 +110,7 @@ public class LoopbackHandshakeBenchmark {
                     protected void initChannel(SocketChannel ch) {
                         ChannelHandler handler = withTimeout(tls.newClientHandler(ch.alloc()));
                         ch.pipeline().addLast(handler, Discard.INSTANCE);
-                        Tls.handshakeFuture(handler).addListener(done -> {
+                        Handlers.handshakeFuture(handler).addListener(done -> {
                             if (!done.isSuccess()) {
                                 failure.compareAndSet(null, done.cause());
                             }

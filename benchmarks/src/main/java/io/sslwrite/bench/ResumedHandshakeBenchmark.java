@@ -42,12 +42,12 @@ public class ResumedHandshakeBenchmark {
         // Says so at once if a contestant does not do what its row claims: resume, or not.
         byte[] first;
         try (EmbeddedPair pair = EmbeddedPair.handshaken(tls, alloc)) {
-            first = Tls.sessionId(pair.clientTls);
+            first = Handlers.sessionId(pair.clientTls);
         }
         try (EmbeddedPair pair = EmbeddedPair.handshaken(tls, alloc)) {
             boolean didResume = pair.clientTls instanceof SslWriteHandler
                     ? ((SslWriteHandler) pair.clientTls).session().isResumed()
-                    : first.length > 0 && Arrays.equals(first, Tls.sessionId(pair.clientTls));
+                    : first.length > 0 && Arrays.equals(first, Handlers.sessionId(pair.clientTls));
             if (didResume != resumed) {
                 throw new IllegalStateException(contestant + (resumed ? " did not resume" : " resumed") + " a session");
             }

@@ -1,17 +1,13 @@
 package io.sslwrite.bench;
 
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
-import io.netty.util.concurrent.Future;
 import io.sslwrite.SslWriteContext;
-import io.sslwrite.SslWriteHandler;
 import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
 
 import javax.net.ssl.KeyManagerFactory;
@@ -238,28 +234,5 @@ final class Tls {
                     : nettyClient.newHandler(alloc, clientHost, 443);
         }
         return sslwriteClient != null ? sslwriteClient.newHandler(alloc) : nettyClient.newHandler(alloc);
-    }
-
-    static Future<Channel> handshakeFuture(ChannelHandler handler) {
-        if (handler instanceof SslWriteHandler) {
-            return ((SslWriteHandler) handler).handshakeFuture();
-        }
-        return ((SslHandler) handler).handshakeFuture();
-    }
-
-    /** The client's session ID after a TLS 1.2 handshake: equal IDs on two connections mean the second resumed. */
-    static byte[] sessionId(ChannelHandler handler) {
-        if (handler instanceof SslWriteHandler) {
-            return new byte[0];     // sslwrite says whether it resumed: session().isResumed()
-        }
-        return ((SslHandler) handler).engine().getSession().getId();
-    }
-
-    /** The group the handshake settled on, where the contestant can say; {@code null} where it cannot. */
-    static String negotiatedGroup(ChannelHandler handler) {
-        if (handler instanceof SslWriteHandler) {
-            return ((SslWriteHandler) handler).session().namedGroup();
-        }
-        return null;
     }
 }
