@@ -16,6 +16,7 @@ import javax.crypto.NoSuchPaddingException;
 import javax.crypto.SecretKeyFactory;
 import java.security.AlgorithmParameterGenerator;
 import java.security.AlgorithmParameters;
+import java.security.GeneralSecurityException;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.KeyFactory;
 import java.security.KeyPairGenerator;
@@ -85,6 +86,26 @@ final class CryptoFactory {
             super(fallback);
         }
 
+        /** One algorithm's lookup in one helper. */
+        @FunctionalInterface
+        private interface Lookup<T, E extends GeneralSecurityException> {
+            T get() throws E;
+        }
+
+        /** The JDK's answer, or the fallback's when the JDK has no such algorithm; other failures are the JDK's. */
+        private static <T, E extends GeneralSecurityException> T jdkFirst(Lookup<T, E> jdk, Lookup<T, E> fallback)
+                throws E {
+            try {
+                return jdk.get();
+            } catch (GeneralSecurityException e) {
+                if (e instanceof NoSuchAlgorithmException || e instanceof CertificateException
+                        || e instanceof KeyStoreException) {
+                    return fallback.get();
+                }
+                throw e;
+            }
+        }
+
         /** "ML-KEM", "ML-KEM-768", ...: the names bctls 1.84's KemUtil and KEMSpiUtil ask for. */
         static boolean isMlKem(String algorithm) {
             return algorithm.regionMatches(true, 0, "ML-KEM", 0, 6);
@@ -102,41 +123,25 @@ final class CryptoFactory {
 
         @Override
         public Mac createMac(String algorithm) throws NoSuchAlgorithmException {
-            try {
-                return jdk.createMac(algorithm);
-            } catch (NoSuchAlgorithmException e) {
-                return super.createMac(algorithm);
-            }
+            return jdkFirst(() -> jdk.createMac(algorithm), () -> super.createMac(algorithm));
         }
 
         @Override
-        public KeyAgreement createKeyAgreement(String algorithm)
-                throws NoSuchAlgorithmException {
-            try {
-                return jdk.createKeyAgreement(algorithm);
-            } catch (NoSuchAlgorithmException e) {
-                return super.createKeyAgreement(algorithm);
-            }
+        public KeyAgreement createKeyAgreement(String algorithm) throws NoSuchAlgorithmException {
+            return jdkFirst(() -> jdk.createKeyAgreement(algorithm), () -> super.createKeyAgreement(algorithm));
         }
 
         @Override
         public AlgorithmParameterGenerator createAlgorithmParameterGenerator(String algorithm)
                 throws NoSuchAlgorithmException {
-            try {
-                return jdk.createAlgorithmParameterGenerator(algorithm);
-            } catch (NoSuchAlgorithmException e) {
-                return super.createAlgorithmParameterGenerator(algorithm);
-            }
+            return jdkFirst(() -> jdk.createAlgorithmParameterGenerator(algorithm),
+                    () -> super.createAlgorithmParameterGenerator(algorithm));
         }
 
         @Override
-        public AlgorithmParameters createAlgorithmParameters(String algorithm)
-                throws NoSuchAlgorithmException {
-            try {
-                return jdk.createAlgorithmParameters(algorithm);
-            } catch (NoSuchAlgorithmException e) {
-                return super.createAlgorithmParameters(algorithm);
-            }
+        public AlgorithmParameters createAlgorithmParameters(String algorithm) throws NoSuchAlgorithmException {
+            return jdkFirst(() -> jdk.createAlgorithmParameters(algorithm),
+                    () -> super.createAlgorithmParameters(algorithm));
         }
 
         @Override
@@ -144,11 +149,7 @@ final class CryptoFactory {
             if (isMlKem(algorithm)) {
                 return super.createKeyGenerator(algorithm);
             }
-            try {
-                return jdk.createKeyGenerator(algorithm);
-            } catch (NoSuchAlgorithmException e) {
-                return super.createKeyGenerator(algorithm);
-            }
+            return jdkFirst(() -> jdk.createKeyGenerator(algorithm), () -> super.createKeyGenerator(algorithm));
         }
 
         @Override
@@ -156,102 +157,58 @@ final class CryptoFactory {
             if (isMlKem(algorithm)) {
                 return super.createKeyFactory(algorithm);
             }
-            try {
-                return jdk.createKeyFactory(algorithm);
-            } catch (NoSuchAlgorithmException e) {
-                return super.createKeyFactory(algorithm);
-            }
+            return jdkFirst(() -> jdk.createKeyFactory(algorithm), () -> super.createKeyFactory(algorithm));
         }
 
         @Override
-        public SecretKeyFactory createSecretKeyFactory(String algorithm)
-                throws NoSuchAlgorithmException {
-            try {
-                return jdk.createSecretKeyFactory(algorithm);
-            } catch (NoSuchAlgorithmException e) {
-                return super.createSecretKeyFactory(algorithm);
-            }
+        public SecretKeyFactory createSecretKeyFactory(String algorithm) throws NoSuchAlgorithmException {
+            return jdkFirst(() -> jdk.createSecretKeyFactory(algorithm), () -> super.createSecretKeyFactory(algorithm));
         }
 
         @Override
-        public KeyPairGenerator createKeyPairGenerator(String algorithm)
-                throws NoSuchAlgorithmException {
+        public KeyPairGenerator createKeyPairGenerator(String algorithm) throws NoSuchAlgorithmException {
             if (isMlKem(algorithm)) {
                 return super.createKeyPairGenerator(algorithm);
             }
-            try {
-                return jdk.createKeyPairGenerator(algorithm);
-            } catch (NoSuchAlgorithmException e) {
-                return super.createKeyPairGenerator(algorithm);
-            }
+            return jdkFirst(() -> jdk.createKeyPairGenerator(algorithm), () -> super.createKeyPairGenerator(algorithm));
         }
 
         @Override
         @SuppressWarnings("deprecation")
         public MessageDigest createDigest(String algorithm) throws NoSuchAlgorithmException {
-            try {
-                return jdk.createDigest(algorithm);
-            } catch (NoSuchAlgorithmException e) {
-                return super.createDigest(algorithm);
-            }
+            return jdkFirst(() -> jdk.createDigest(algorithm), () -> super.createDigest(algorithm));
         }
 
         @Override
-        public MessageDigest createMessageDigest(String algorithm)
-                throws NoSuchAlgorithmException {
-            try {
-                return jdk.createMessageDigest(algorithm);
-            } catch (NoSuchAlgorithmException e) {
-                return super.createMessageDigest(algorithm);
-            }
+        public MessageDigest createMessageDigest(String algorithm) throws NoSuchAlgorithmException {
+            return jdkFirst(() -> jdk.createMessageDigest(algorithm), () -> super.createMessageDigest(algorithm));
         }
 
         @Override
         public Signature createSignature(String algorithm) throws NoSuchAlgorithmException {
-            try {
-                return jdk.createSignature(algorithm);
-            } catch (NoSuchAlgorithmException e) {
-                return super.createSignature(algorithm);
-            }
+            return jdkFirst(() -> jdk.createSignature(algorithm), () -> super.createSignature(algorithm));
         }
 
         @Override
-        public CertificateFactory createCertificateFactory(String algorithm)
-                throws CertificateException {
-            try {
-                return jdk.createCertificateFactory(algorithm);
-            } catch (CertificateException e) {
-                return super.createCertificateFactory(algorithm);
-            }
+        public CertificateFactory createCertificateFactory(String algorithm) throws CertificateException {
+            return jdkFirst(() -> jdk.createCertificateFactory(algorithm),
+                    () -> super.createCertificateFactory(algorithm));
         }
 
         @Override
         public SecureRandom createSecureRandom(String algorithm) throws NoSuchAlgorithmException {
-            try {
-                return jdk.createSecureRandom(algorithm);
-            } catch (NoSuchAlgorithmException e) {
-                return super.createSecureRandom(algorithm);
-            }
+            return jdkFirst(() -> jdk.createSecureRandom(algorithm), () -> super.createSecureRandom(algorithm));
         }
 
         @Override
-        public CertPathBuilder createCertPathBuilder(String algorithm)
-                throws NoSuchAlgorithmException {
-            try {
-                return jdk.createCertPathBuilder(algorithm);
-            } catch (NoSuchAlgorithmException e) {
-                return super.createCertPathBuilder(algorithm);
-            }
+        public CertPathBuilder createCertPathBuilder(String algorithm) throws NoSuchAlgorithmException {
+            return jdkFirst(() -> jdk.createCertPathBuilder(algorithm), () -> super.createCertPathBuilder(algorithm));
         }
 
         @Override
-        public CertPathValidator createCertPathValidator(String algorithm)
-                throws NoSuchAlgorithmException {
-            try {
-                return jdk.createCertPathValidator(algorithm);
-            } catch (NoSuchAlgorithmException e) {
-                return super.createCertPathValidator(algorithm);
-            }
+        public CertPathValidator createCertPathValidator(String algorithm) throws NoSuchAlgorithmException {
+            return jdkFirst(() -> jdk.createCertPathValidator(algorithm),
+                    () -> super.createCertPathValidator(algorithm));
         }
 
         @Override
@@ -265,22 +222,14 @@ final class CryptoFactory {
         }
 
         @Override
-        public ExemptionMechanism createExemptionMechanism(String algorithm)
-                throws NoSuchAlgorithmException {
-            try {
-                return jdk.createExemptionMechanism(algorithm);
-            } catch (NoSuchAlgorithmException e) {
-                return super.createExemptionMechanism(algorithm);
-            }
+        public ExemptionMechanism createExemptionMechanism(String algorithm) throws NoSuchAlgorithmException {
+            return jdkFirst(() -> jdk.createExemptionMechanism(algorithm),
+                    () -> super.createExemptionMechanism(algorithm));
         }
 
         @Override
         public KeyStore createKeyStore(String type) throws KeyStoreException {
-            try {
-                return jdk.createKeyStore(type);
-            } catch (KeyStoreException e) {
-                return super.createKeyStore(type);
-            }
+            return jdkFirst(() -> jdk.createKeyStore(type), () -> super.createKeyStore(type));
         }
     }
 }
