@@ -28,7 +28,7 @@ import java.util.Locale;
 import java.util.Vector;
 
 /**
- * The bctls {@code TlsClient} of one connection, configured from a client {@link SslWriteContext}:
+ * The bctls {@code TlsClient} of one connection, configured from a client context's {@link PeerConfig}:
  * versions, suites, groups, ALPN, SNI, the server's certificate check (PKIX, then RFC 6125 against
  * {@code peerHost}) and the optional client certificate. Renegotiation is left to the handler's
  * protocol subclass (DESIGN §4.6): bctls consults the protocol object, not this peer.
@@ -37,7 +37,7 @@ import java.util.Vector;
 final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls12GroupSource,
         SslWriteSession.ServerNameSource {
 
-    private final SslWriteContext config;
+    private final PeerConfig config;
     private final String peerHost;
     /** "host:port" for the session cache; null without a host name, and then nothing is resumed. */
     private final String sessionKey;
@@ -47,7 +47,7 @@ final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls1
     /** The group of the server's TLS 1.3 key share, read off the wire: bctls-fips records none. */
     private int tls13Group = -1;
 
-    BcTlsClient(SslWriteContext config, String peerHost, int peerPort, PeerListener listener) {
+    BcTlsClient(PeerConfig config, String peerHost, int peerPort, PeerListener listener) {
         super(config.crypto());
         this.config = config;
         this.peerHost = peerHost;

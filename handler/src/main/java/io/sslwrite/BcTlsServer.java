@@ -26,7 +26,7 @@ import java.util.Hashtable;
 import java.util.Vector;
 
 /**
- * The bctls {@code TlsServer} of one connection, configured from a server {@link SslWriteContext}:
+ * The bctls {@code TlsServer} of one connection, configured from a server context's {@link PeerConfig}:
  * versions, suites (in our order), groups, ALPN, the server's credentials and, with
  * {@link ClientAuth#OPTIONAL}/{@link ClientAuth#REQUIRE}, the request and PKIX check of a client
  * certificate. Renegotiation is the handler's protocol subclass's business (DESIGN §4.6).
@@ -41,7 +41,7 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
      */
     private static final int MAX_CERTIFICATE_AUTHORITIES = 64;
 
-    private final SslWriteContext config;
+    private final PeerConfig config;
     private final PeerListener listener;
     private int tls12Group = -1;
     /** The groups of the client's TLS 1.3 key shares, in its order, from its latest ClientHello. */
@@ -51,7 +51,7 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     /** The SNI host name the client sent; bctls clears its own copy when the handshake completes. */
     private String sniHostName;
 
-    BcTlsServer(SslWriteContext config, PeerListener listener) {
+    BcTlsServer(PeerConfig config, PeerListener listener) {
         super(config.crypto());
         this.config = config;
         this.listener = listener;

@@ -60,7 +60,7 @@ final class ClosePath {
         }
         ctx.channel().closeFuture().addListener(f -> promise.trySuccess());
         switch (state) {
-            case NEW, HANDSHAKING -> conn.end(Ending.LOCAL_CLOSE,
+            case PLAINTEXT, NEW, HANDSHAKING -> conn.end(Ending.LOCAL_CLOSE,
                     new SSLHandshakeException("close() was called before the handshake completed"));
             case OPEN -> {
                 startCloseTimer();

@@ -41,15 +41,16 @@ final class Connection {
     final Promise<Channel> handshakePromise;
     final Promise<Channel> sslClosePromise;
 
-    private ConnectionState state = ConnectionState.NEW;
+    private ConnectionState state;
     private volatile SslWriteSession session;
     private int renegotiations;
     /** Whether bctls has put anything on the wire yet (a server writes nothing before a valid ClientHello). */
     private boolean bctlsSpoke;
     private ScheduledFuture<?> handshakeTimer;
 
-    Connection(ChannelHandlerContext ctx, ByteBufAllocator alloc, boolean client, HandlerOptions options, WriteQueue queue,
-               PeerFactory peers, Promise<Channel> handshakePromise, Promise<Channel> sslClosePromise) {
+    Connection(ChannelHandlerContext ctx, ByteBufAllocator alloc, boolean client, boolean startTls, HandlerOptions options,
+               WriteQueue queue, PeerFactory peers, Promise<Channel> handshakePromise, Promise<Channel> sslClosePromise) {
+        this.state = startTls ? ConnectionState.PLAINTEXT : ConnectionState.NEW;
         this.ctx = ctx;
         this.alloc = alloc;
         this.client = client;
@@ -85,6 +86,18 @@ final class Connection {
 
     SslWriteSession session() {
         return session;
+    }
+
+    /**
+     * STARTTLS: the first flush has passed the writes before it in plaintext; the handshake starts now
+     * (or when the channel becomes active), as in Netty's {@code SslHandler}, whose handshake timer also
+     * starts only here.
+     */
+    void plaintextFlushed() {
+        moveTo(ConnectionState.NEW);
+        if (ctx.channel().isActive()) {
+            start();
+        }
     }
 
     /** The channel is active: a client sends its ClientHello, a server waits for the peer's. */

@@ -5,6 +5,7 @@ package io.sslwrite;
  * whether a handshake is being read, and whether the connection has ended.
  *
  * <pre>
+ *   PLAINTEXT     --first flush passed in plaintext (STARTTLS)--&gt; NEW
  *   NEW           --channel active--------------------------&gt; HANDSHAKING
  *   HANDSHAKING   --handshake completes---------------------&gt; OPEN
  *   OPEN          --peer starts a TLS 1.2 renegotiation------&gt; RENEGOTIATING
@@ -22,6 +23,8 @@ package io.sslwrite;
  * writes, then sends close_notify (bctls's {@code close()} ends both directions, so it waits).
  */
 enum ConnectionState {
+    /** STARTTLS: writes pass in plaintext until the first flush (Netty's {@code SslHandler(engine, true)}). */
+    PLAINTEXT,
     NEW,
     HANDSHAKING,
     OPEN,
@@ -39,9 +42,13 @@ enum ConnectionState {
         return this == OPEN || this == CLOSING;
     }
 
-    /** A handshake, initial or renegotiation, is not finished: read it even with autoRead off. */
+    /**
+     * A handshake, initial or renegotiation, is not finished: read it even with autoRead off (as Netty's
+     * SslHandler does until its handshake future is done, STARTTLS's plaintext phase included).
+     */
     boolean isHandshaking() {
-        return this == NEW || this == HANDSHAKING || this == RENEGOTIATING || this == CLOSE_AFTER_RENEGOTIATION;
+        return this == PLAINTEXT || this == NEW || this == HANDSHAKING || this == RENEGOTIATING
+                || this == CLOSE_AFTER_RENEGOTIATION;
     }
 
     /** {@code close()} was called and the queued writes are draining before close_notify. */
@@ -55,6 +62,7 @@ enum ConnectionState {
 
     ConnectionState moveTo(ConnectionState next) {
         boolean allowed = switch (this) {
+            case PLAINTEXT -> next == NEW || next == CLOSED || next == FAILED;
             case NEW -> next == HANDSHAKING || next == CLOSED || next == FAILED;
             case HANDSHAKING -> next == OPEN || next == CLOSED || next == FAILED;
             case OPEN -> next == RENEGOTIATING || next == CLOSING || next == CLOSED || next == FAILED;

@@ -21,7 +21,7 @@ final class HandshakeRecords {
      * @param clientSessionKey a client's "host:port", or null (a server, or a client without a host name)
      * @param serverName       the SNI name of the connection, which a server's session is kept to
      */
-    static void completed(SslWriteContext config, TlsContext context, String clientSessionKey, String serverName) {
+    static void completed(PeerConfig config, TlsContext context, String clientSessionKey, String serverName) {
         if (config.keyLog() != null) {
             config.keyLog().log(context);
         }

@@ -22,6 +22,7 @@ import java.security.interfaces.RSAKey;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Vector;
 
 /**
@@ -47,6 +48,24 @@ final class KeyCredentials {
     KeyCredentials(PrivateKey key, X509Certificate[] chain) {
         this.key = key;
         this.chain = chain.clone();
+    }
+
+    /**
+     * A key and chain as the builder's setters take them.
+     *
+     * @param setter the call, for the message, e.g. {@code keyManager()}
+     * @throws IllegalArgumentException for an empty chain; NullPointerException for a null key or certificate
+     */
+    static KeyCredentials of(String setter, PrivateKey key, X509Certificate[] chain) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(chain, "certChain");
+        if (chain.length == 0) {
+            throw new IllegalArgumentException(setter + ": empty certificate chain (expected the leaf first)");
+        }
+        for (X509Certificate c : chain) {
+            Objects.requireNonNull(c, "certChain contains null");
+        }
+        return new KeyCredentials(key, chain);
     }
 
     /**

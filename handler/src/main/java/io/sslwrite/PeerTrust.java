@@ -14,6 +14,7 @@ import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.util.Date;
+import java.util.Objects;
 
 /**
  * Decides whether a peer's certificate chain is trusted: PKIX path validation (RFC 5280) through an
@@ -34,6 +35,22 @@ final class PeerTrust {
     private PeerTrust(X509TrustManager trustManager, String description) {
         this.trustManager = trustManager;
         this.description = description;
+    }
+
+    /**
+     * The CA certificates a builder's {@code trustManager(X509Certificate...)} takes, copied.
+     *
+     * @throws IllegalArgumentException for none; NullPointerException for a null certificate
+     */
+    static X509Certificate[] checkedAnchors(X509Certificate[] cas) {
+        Objects.requireNonNull(cas, "cas");
+        if (cas.length == 0) {
+            throw new IllegalArgumentException("trustManager(): no CA certificate given");
+        }
+        for (X509Certificate ca : cas) {
+            Objects.requireNonNull(ca, "cas contains null");
+        }
+        return cas.clone();
     }
 
     /** Trusts exactly {@code anchors}. */

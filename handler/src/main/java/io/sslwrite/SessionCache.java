@@ -33,6 +33,25 @@ final class SessionCache<K> {
     private final LongSupplier nanoClock;
     private final LinkedHashMap<K, Entry> sessions;
 
+    /** A builder's {@code sessionCacheSize}: 0 turns resumption off. */
+    static int checkedSize(int size) {
+        if (size < 0) {
+            throw new IllegalArgumentException("sessionCacheSize: " + size + " (expected: >= 0; 0 turns"
+                    + " session resumption off)");
+        }
+        return size;
+    }
+
+    /** A builder's {@code sessionTimeout}. */
+    static Duration checkedTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("sessionTimeout: " + timeout + " (expected: > 0; use"
+                    + " sessionCacheSize(0) to turn session resumption off)");
+        }
+        return timeout;
+    }
+
     SessionCache(int capacity, Duration timeout) {
         this(capacity, timeout, System::nanoTime);
     }

@@ -39,6 +39,7 @@ import java.util.Map;
 public final class SslWriteHandler extends ChannelDuplexHandler {
 
     private final boolean client;
+    private final boolean startTls;
     private final HandlerOptions options;
     private final PeerFactory peers;
     private final ByteBufAllocator alloc;
@@ -47,8 +48,10 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     private Promise<Channel> sslClosePromise;
     private volatile Connection conn;
 
-    SslWriteHandler(boolean client, Map<ChannelOption<?>, Object> options, PeerFactory peers, ByteBufAllocator alloc) {
+    SslWriteHandler(boolean client, boolean startTls, Map<ChannelOption<?>, Object> options, PeerFactory peers,
+                    ByteBufAllocator alloc) {
         this.client = client;
+        this.startTls = startTls;
         this.options = new HandlerOptions(client, options);
         this.peers = peers;
         this.alloc = alloc;
@@ -130,7 +133,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
                 sslClosePromise = ctx.executor().newPromise();
             }
         }
-        conn = new Connection(ctx, alloc, client, options, queue, peers, handshakePromise, sslClosePromise);
+        conn = new Connection(ctx, alloc, client, startTls, options, queue, peers, handshakePromise, sslClosePromise);
         if (ctx.channel().isActive()) {
             conn.start();
         }

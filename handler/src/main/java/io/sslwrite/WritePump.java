@@ -42,6 +42,10 @@ final class WritePump implements Batch.Owner {
     }
 
     void write(Object msg, ChannelPromise promise) {
+        if (conn.state() == ConnectionState.PLAINTEXT && isWritable(msg)) {
+            conn.ctx.write(msg, promise); // STARTTLS: before the first flush, writes pass as they are
+            return;
+        }
         PendingWrite write;
         if (msg instanceof ByteBuf buf) {
             write = PendingWrite.of(msg, buf, promise);
@@ -84,7 +88,16 @@ final class WritePump implements Batch.Owner {
         return null;
     }
 
+    private static boolean isWritable(Object msg) {
+        return msg instanceof ByteBuf || msg instanceof ByteBufHolder || msg instanceof FileRegion;
+    }
+
     void flush() {
+        if (conn.state() == ConnectionState.PLAINTEXT) {
+            conn.ctx.flush();
+            conn.plaintextFlushed();
+            return;
+        }
         conn.queue.markAllFlushed();
         if (!encryptAndWrite()) {
             conn.ctx.flush();

@@ -13,6 +13,7 @@ import static io.sslwrite.ConnectionState.FAILED;
 import static io.sslwrite.ConnectionState.HANDSHAKING;
 import static io.sslwrite.ConnectionState.NEW;
 import static io.sslwrite.ConnectionState.OPEN;
+import static io.sslwrite.ConnectionState.PLAINTEXT;
 import static io.sslwrite.ConnectionState.RENEGOTIATING;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -23,6 +24,7 @@ class ConnectionStateTest {
 
     /** The diagram of {@link ConnectionState}'s Javadoc, as data. */
     private static final Map<ConnectionState, Set<ConnectionState>> ALLOWED = Map.of(
+            PLAINTEXT, EnumSet.of(NEW, CLOSED, FAILED),
             NEW, EnumSet.of(HANDSHAKING, CLOSED, FAILED),
             HANDSHAKING, EnumSet.of(OPEN, CLOSED, FAILED),
             OPEN, EnumSet.of(RENEGOTIATING, CLOSING, CLOSED, FAILED),
@@ -57,7 +59,7 @@ class ConnectionStateTest {
     void theClosedAndFailedStatesAreTerminalAndTheHandshakingOnesReadOn() {
         for (ConnectionState state : ConnectionState.values()) {
             assertEquals(state == CLOSED || state == FAILED, state.isTerminal(), state.name());
-            assertEquals(EnumSet.of(NEW, HANDSHAKING, RENEGOTIATING, CLOSE_AFTER_RENEGOTIATION).contains(state),
+            assertEquals(EnumSet.of(PLAINTEXT, NEW, HANDSHAKING, RENEGOTIATING, CLOSE_AFTER_RENEGOTIATION).contains(state),
                     state.isHandshaking(), state.name());
             assertEquals(state == CLOSING || state == CLOSE_AFTER_RENEGOTIATION, state.isClosing(), state.name());
         }

@@ -1,5 +1,6 @@
 package io.sslwrite;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.pkitesting.CertificateBuilder;
@@ -17,6 +18,7 @@ import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsPeer;
 import org.bouncycastle.tls.TlsServer;
 import org.bouncycastle.tls.TlsServerProtocol;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +31,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * DESIGN §3 and §6: the builder's checks and messages, and what the peers of {@link SslWriteContext#newPeer}
+ * DESIGN §3 and §6: the builder's checks and messages, and what the peers of {@link SslWriteContext#peers}
  * negotiate, driven through bctls's non-blocking protocols in memory, without the handler.
  */
 class ContextBuilderTest {
@@ -58,9 +59,9 @@ class ContextBuilderTest {
     @Test
     void defaultsAreTls13And12WithAesGcmFirstAndTheHybridGroup() throws Exception {
         SslWriteContext ctx = server().build();
-        assertFalse(ctx.isClient());
-        assertTrue(client().build().isClient());
         String s = ctx.toString();
+        assertTrue(s.startsWith("SslWriteContext(server, "), s);
+        assertTrue(client().build().toString().startsWith("SslWriteContext(client, "));
         assertTrue(s.contains("protocols=[TLSv1.3, TLSv1.2]"), s);
         if (BuildMode.FIPS) {
             // Only what the FIPS module approves: no ChaCha20-Poly1305, no x25519, no hybrid.
@@ -93,14 +94,14 @@ class ContextBuilderTest {
         SslWriteContext ctx = client().build();
         if (BuildMode.FIPS) {
             // The FIPS build: everything from the module's provider, which is not installed JVM-wide either.
-            assertEquals("BCFIPS", ctx.crypto().getHelper().createCipher("AES/GCM/NoPadding").getProvider().getName());
-            assertEquals("BCFIPS", ctx.crypto().getHelper().createKeyAgreement("ECDH").getProvider().getName());
-            assertEquals("BCFIPS", ctx.crypto().getSecureRandom().getProvider().getName());
+            assertEquals("BCFIPS", crypto(ctx).getHelper().createCipher("AES/GCM/NoPadding").getProvider().getName());
+            assertEquals("BCFIPS", crypto(ctx).getHelper().createKeyAgreement("ECDH").getProvider().getName());
+            assertEquals("BCFIPS", crypto(ctx).getSecureRandom().getProvider().getName());
             assertNull(Security.getProvider("BCFIPS"), "BouncyCastle FIPS must not be installed JVM-wide");
             return;
         }
-        assertEquals("SunJCE", ctx.crypto().getHelper().createCipher("AES/GCM/NoPadding").getProvider().getName());
-        assertEquals("BC", ctx.crypto().getHelper().createKeyPairGenerator("ML-KEM").getProvider().getName());
+        assertEquals("SunJCE", crypto(ctx).getHelper().createCipher("AES/GCM/NoPadding").getProvider().getName());
+        assertEquals("BC", crypto(ctx).getHelper().createKeyPairGenerator("ML-KEM").getProvider().getName());
         assertNull(Security.getProvider("BC"), "BouncyCastle must not be installed JVM-wide");
     }
 
@@ -219,20 +220,27 @@ class ContextBuilderTest {
     }
 
     @Test
-    void optionsAreKeptInAnImmutableMap() throws Exception {
-        SslWriteContext ctx = server()
+    void optionsAreTakenAtBuildTheLastValueWinning() throws Exception {
+        SslWriteContext.Builder builder = server()
                 .option(SslWriteOption.MAX_RECORD_SIZE, 512)
                 .option(SslWriteOption.PARTIAL_WRITE, true)
                 .option(SslWriteOption.RENEGOTIATION, Renegotiation.ACCEPT)
-                .option(SslWriteOption.MAX_RECORD_SIZE, 16384)
-                .build();
-        Map<ChannelOption<?>, Object> options = ctx.options();
-        assertEquals(16384, options.get(SslWriteOption.MAX_RECORD_SIZE));
-        assertEquals(true, options.get(SslWriteOption.PARTIAL_WRITE));
-        assertEquals(Renegotiation.ACCEPT, options.get(SslWriteOption.RENEGOTIATION));
-        assertEquals(3, options.size());
-        assertThrows(UnsupportedOperationException.class, () -> options.put(SslWriteOption.AUTO_RETRY, false));
-        assertTrue(server().build().options().isEmpty());
+                .option(SslWriteOption.MAX_RECORD_SIZE, 4096);
+        SslWriteContext ctx = builder.build();
+        builder.option(SslWriteOption.MAX_RECORD_SIZE, 1024).option(SslWriteOption.AUTO_RETRY, false);
+        SslWriteHandler h = ctx.newHandler(ByteBufAllocator.DEFAULT);
+        assertEquals(4096, h.getOption(SslWriteOption.MAX_RECORD_SIZE));
+        assertEquals(true, h.getOption(SslWriteOption.PARTIAL_WRITE));
+        assertEquals(Renegotiation.ACCEPT, h.getOption(SslWriteOption.RENEGOTIATION));
+        assertEquals(true, h.getOption(SslWriteOption.AUTO_RETRY), "set on the builder after build()");
+        assertEquals(Renegotiation.DENY, server().build().newHandler(ByteBufAllocator.DEFAULT)
+                .getOption(SslWriteOption.RENEGOTIATION), "a server's default");
+        assertEquals(1024, builder.build().newHandler(ByteBufAllocator.DEFAULT).getOption(SslWriteOption.MAX_RECORD_SIZE));
+    }
+
+    /** The context's crypto, as its peers get it. */
+    static JcaTlsCrypto crypto(SslWriteContext ctx) {
+        return (JcaTlsCrypto) ctx.peers(null, -1).newPeer(new RecordingListener()).getCrypto();
     }
 
     // ---------------------------------------------------------------- handshakes in memory
@@ -285,8 +293,8 @@ class ContextBuilderTest {
         IOException serverFailure;
 
         Pair(SslWriteContext client, String peerHost, SslWriteContext server) {
-            clientPeer = client.newPeer(peerHost, 443, clientListener);
-            serverPeer = server.newPeer(null, -1, serverListener);
+            clientPeer = client.peers(peerHost, 443).newPeer(clientListener);
+            serverPeer = server.peers(null, -1).newPeer(serverListener);
             assertTrue(clientPeer instanceof TlsClient);
             assertTrue(serverPeer instanceof TlsServer);
         }
