@@ -1,5 +1,6 @@
 package io.sslwrite;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -100,6 +101,13 @@ final class ClosePath {
                 // Nothing more can be written, or nothing more is waited for.
             }
             case LOCAL_CLOSE -> {
+                if (!conn.bctlsSpoke()) {
+                    // No TLS on the wire yet (STARTTLS's plaintext phase, a client not yet active, a
+                    // server before the ClientHello; bctls would write nothing, and a client's throws):
+                    // what was written before goes out, then the channel closes.
+                    lastWrite = ctx.writeAndFlush(Unpooled.EMPTY_BUFFER);
+                    break;
+                }
                 // bctls's close(): close_notify, and user_canceled first during a handshake.
                 try {
                     conn.protocol.close();

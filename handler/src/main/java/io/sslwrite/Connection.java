@@ -89,12 +89,15 @@ final class Connection {
     }
 
     /**
-     * STARTTLS: the first flush has passed the writes before it in plaintext; the handshake starts now
-     * (or when the channel becomes active), as in Netty's {@code SslHandler}, whose handshake timer also
-     * starts only here.
+     * STARTTLS: the writes made so far are the last plaintext; what follows is TLS. Called at the first
+     * flush, which then passes them on, and at the first input, since a peer that sends bytes has begun
+     * TLS (a server prepared for a ClientHello must not answer it while still in plaintext). The phase
+     * moves first, so that a write made by a listener of the flush is encrypted; then the handshake, and
+     * its timer, start (once the channel is active).
      */
-    void plaintextFlushed() {
+    void endPlaintext(Runnable passOn) {
         moveTo(ConnectionState.NEW);
+        passOn.run();
         if (ctx.channel().isActive()) {
             start();
         }

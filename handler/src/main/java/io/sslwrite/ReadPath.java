@@ -39,6 +39,9 @@ final class ReadPath implements ReadFramer.RecordSink {
                 // writes while an alert of ours drains) is read and dropped.
                 return;
             }
+            if (conn.state() == ConnectionState.PLAINTEXT) {
+                conn.endPlaintext(() -> { }); // STARTTLS: the peer has begun TLS
+            }
             framer.frame(in, conn.alloc, this);
         } catch (IOException | RuntimeException e) {
             conn.end(Ending.FATAL, conn.events.failure(e));

@@ -42,8 +42,7 @@ final class WritePump implements Batch.Owner {
     }
 
     void write(Object msg, ChannelPromise promise) {
-        if (conn.state() == ConnectionState.PLAINTEXT && isWritable(msg)) {
-            conn.ctx.write(msg, promise); // STARTTLS: before the first flush, writes pass as they are
+        if (conn.state() == ConnectionState.PLAINTEXT && passPlaintext(msg, promise)) {
             return;
         }
         PendingWrite write;
@@ -88,14 +87,26 @@ final class WritePump implements Batch.Owner {
         return null;
     }
 
-    private static boolean isWritable(Object msg) {
-        return msg instanceof ByteBuf || msg instanceof ByteBufHolder || msg instanceof FileRegion;
+    /**
+     * STARTTLS: before the first flush, a write goes to the transport as it is (a holder's content, which
+     * is all a socket takes); other types are refused as always.
+     */
+    private boolean passPlaintext(Object msg, ChannelPromise promise) {
+        if (msg instanceof ByteBuf || msg instanceof FileRegion) {
+            conn.ctx.write(msg, promise);
+        } else if (msg instanceof ByteBufHolder holder) {
+            ByteBuf content = holder.content().retain();
+            holder.release();
+            conn.ctx.write(content, promise);
+        } else {
+            return false;
+        }
+        return true;
     }
 
     void flush() {
         if (conn.state() == ConnectionState.PLAINTEXT) {
-            conn.ctx.flush();
-            conn.plaintextFlushed();
+            conn.endPlaintext(conn.ctx::flush);
             return;
         }
         conn.queue.markAllFlushed();

@@ -68,6 +68,12 @@ class StartTlsInteropTest extends AbstractInteropTest {
         protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) {
             String line = msg.toString(StandardCharsets.US_ASCII).trim();
             String verb = line.split(" ")[0].toUpperCase();
+            if (handler.isDone() && !handler.join().handshakeFuture().isDone()) {
+                // A line after STARTTLS that did not come through TLS was sent with it, in plaintext, and
+                // waited in the line decoder behind the TLS handler: an injected command (RFC 3207 §6).
+                ctx.close();
+                return;
+            }
             if (handler.isDone()) {
                 linesAfterTls.add(line);
             }
@@ -134,6 +140,37 @@ class StartTlsInteropTest extends AbstractInteropTest {
         String stderr = client.stderr();
         assertTrue(stderr.contains("Verification: OK"), "s_client verified the certificate:\n" + stderr);
         assertNotNull(handler.session());
+    }
+
+    @Test
+    void aCommandSentInPlaintextAfterStartTlsIsNotTakenForOneOverTls() throws Exception {
+        SslWriteContext tls = SslWriteContext.forServer(TestPki.serverCertPem(), TestPki.serverKeyPem())
+                .startTls(true).build();
+        SmtpServer smtp = new SmtpServer(tls);
+        Channel listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new LineBasedFrameDecoder(1000), smtp);
+                    }
+                })
+                .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+        closeAfterTest(() -> listener.close().sync());
+        Socket raw = new Socket(InetAddress.getLoopbackAddress(), ((InetSocketAddress) listener.localAddress()).getPort());
+        closeAfterTest(raw);
+        assertEquals("220 sslwrite.test ESMTP", readLine(raw.getInputStream()));
+        raw.getOutputStream().write("EHLO a\r\nSTARTTLS\r\nEHLO injected\r\n".getBytes(StandardCharsets.US_ASCII));
+        String rest = await(CompletableFuture.supplyAsync(() -> {
+            try {
+                return readAll(raw.getInputStream());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }), "the server's replies, then its EOF");
+        assertEquals("250-sslwrite.test\r\n250 STARTTLS\r\n220 2.0.0 Ready to start TLS\r\n", rest,
+                "the injected EHLO got no answer; the connection closed");
+        assertTrue(smtp.linesAfterTls.isEmpty());
+        assertTrue(await(smtp.handler, "the STARTTLS command").handshakeFuture().cause() != null);
     }
 
     @Test
