@@ -125,15 +125,15 @@ final class ContextChecks {
         if (credentials == null && !client) {
             throw new SSLException("a server needs a certificate and key: use forServer(certChainPem, keyPem)");
         }
-        if (client && !byName.isEmpty()) {
-            throw new SSLException("serverName() chooses a server's certificate by SNI; a client sends the"
-                    + " name given to newHandler(alloc, host, port)");
-        }
         if (credentials != null) {
             credentials(crypto, credentials);
             if (!client) {
                 serverSuites(credentials, versions, suites);
             }
+        }
+        if (client && !byName.isEmpty()) {
+            throw new SSLException("serverName() chooses a server's certificate by SNI; a client sends the"
+                    + " name given to newHandler(alloc, host, port)");
         }
         for (KeyCredentials named : byName) {
             credentials(crypto, named);

@@ -24,6 +24,7 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Reads certificate chains and private keys from PEM files with bcpkix, in the forms OpenSSL writes:
@@ -40,6 +41,11 @@ import java.util.List;
 final class PemReader {
 
     private PemReader() { }
+
+    /** {@code path} as a File, for the builder's Path overloads; null is refused by {@code name}. */
+    static File file(Path path, String name) {
+        return Objects.requireNonNull(path, name).toFile();
+    }
 
     /** The certificates of {@code file} in file order (for a chain: leaf first). */
     static X509Certificate[] readCertificates(File file) {

@@ -134,16 +134,13 @@ public final class SslWriteContext {
     }
 
     /**
-     * Collects the configuration. A PEM file is read, and an option value checked, at the call that names
-     * it, which throws an {@link IllegalArgumentException} for a bad one; {@link #build()} checks the whole
-     * and says what is wrong and what the valid names of protocols, suites and groups are.
+     * Collects the configuration. A PEM file is read, and an option value checked, at the call that names it
+     * (an {@link IllegalArgumentException} for a bad one); {@link #build()} checks the whole, naming what is valid.
      */
     public static final class Builder {
         private final ContextSettings settings;
 
-        private Builder(boolean client) {
-            this.settings = new ContextSettings(client);
-        }
+        private Builder(boolean client) { this.settings = new ContextSettings(client); }
 
         /**
          * "TLSv1.3" and/or "TLSv1.2"; null restores the default (both).
@@ -209,7 +206,7 @@ public final class SslWriteContext {
          * @param caPem the CA certificates
          * @return this builder
          */
-        public Builder trustManager(Path caPem) { return trustManager(caPem.toFile()); }
+        public Builder trustManager(Path caPem) { return trustManager(PemReader.file(caPem, "caPem")); }
 
         /**
          * Trust exactly these CA certificates.
@@ -250,7 +247,7 @@ public final class SslWriteContext {
          * @return this builder
          */
         public Builder keyManager(Path certChainPem, Path keyPem) {
-            return keyManager(certChainPem.toFile(), keyPem.toFile());
+            return keyManager(PemReader.file(certChainPem, "certChainPem"), PemReader.file(keyPem, "keyPem"));
         }
 
         /**
@@ -261,8 +258,10 @@ public final class SslWriteContext {
          * @return this builder
          */
         public Builder keyManager(File certChainPem, File keyPem, String keyPassword) {
-            X509Certificate[] chain = PemReader.readCertificates(requireNonNull(certChainPem, "certChainPem"));
-            return keyManager(PemReader.readPrivateKey(requireNonNull(keyPem, "keyPem"), keyPassword), chain);
+            requireNonNull(certChainPem, "certChainPem");
+            requireNonNull(keyPem, "keyPem");
+            X509Certificate[] chain = PemReader.readCertificates(certChainPem);
+            return keyManager(PemReader.readPrivateKey(keyPem, keyPassword), chain);
         }
 
         /**
@@ -299,8 +298,9 @@ public final class SslWriteContext {
          * @throws IllegalArgumentException for a malformed name or an unreadable PEM file
          */
         public Builder serverName(String name, File certChainPem, File keyPem) {
-            X509Certificate[] chain = PemReader.readCertificates(requireNonNull(certChainPem, "certChainPem"));
-            return serverName(name, PemReader.readPrivateKey(requireNonNull(keyPem, "keyPem"), null), chain);
+            requireNonNull(certChainPem, "certChainPem");
+            requireNonNull(keyPem, "keyPem");
+            return serverName(name, PemReader.readPrivateKey(keyPem, null), PemReader.readCertificates(certChainPem));
         }
 
         /**
@@ -311,7 +311,7 @@ public final class SslWriteContext {
          * @return this builder
          */
         public Builder serverName(String name, Path certChainPem, Path keyPem) {
-            return serverName(name, certChainPem.toFile(), keyPem.toFile());
+            return serverName(name, PemReader.file(certChainPem, "certChainPem"), PemReader.file(keyPem, "keyPem"));
         }
 
         /**
@@ -322,8 +322,8 @@ public final class SslWriteContext {
          * @return this builder
          */
         public Builder serverName(String name, PrivateKey key, X509Certificate... certChain) {
-            settings.serverNames.put(ServerCertificates.normalise(name), KeyCredentials.of("serverName(\"" + name + "\")", key,
-                    certChain));
+            String setter = "serverName(\"" + name + "\")";
+            settings.serverNames.put(ServerCertificates.normalise(name), KeyCredentials.of(setter, key, certChain));
             return this;
         }
 
