@@ -108,11 +108,12 @@ class StartTlsInteropTest extends AbstractInteropTest {
         return Unpooled.copiedBuffer(s, StandardCharsets.US_ASCII);
     }
 
-    @Test
-    void anSmtpServerUpgradesAfterItsPlaintextReplyForOpenSslStartTls() throws Exception {
-        SslWriteContext tls = SslWriteContext.forServer(TestPki.serverCertPem(), TestPki.serverKeyPem())
-                .startTls(true).build();
-        SmtpServer smtp = new SmtpServer(tls);
+    private static SslWriteContext startTlsServer() throws Exception {
+        return SslWriteContext.forServer(TestPki.serverCertPem(), TestPki.serverKeyPem()).startTls(true).build();
+    }
+
+    /** Serves {@code smtp} behind a line decoder on 127.0.0.1, until the test ends; returns the port. */
+    private int listen(SmtpServer smtp) throws InterruptedException {
         Channel listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -122,7 +123,13 @@ class StartTlsInteropTest extends AbstractInteropTest {
                 })
                 .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
         closeAfterTest(() -> listener.close().sync());
-        int port = ((InetSocketAddress) listener.localAddress()).getPort();
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    @Test
+    void anSmtpServerUpgradesAfterItsPlaintextReplyForOpenSslStartTls() throws Exception {
+        SmtpServer smtp = new SmtpServer(startTlsServer());
+        int port = listen(smtp);
 
         PeerProcess client = start("openssl", "s_client", "-starttls", "smtp", "-connect", "127.0.0.1:" + port,
                 "-CAfile", TestPki.caPem().toString(), "-verify_return_error", "-servername", "localhost", "-brief");
@@ -144,19 +151,8 @@ class StartTlsInteropTest extends AbstractInteropTest {
 
     @Test
     void aCommandSentInPlaintextAfterStartTlsIsNotTakenForOneOverTls() throws Exception {
-        SslWriteContext tls = SslWriteContext.forServer(TestPki.serverCertPem(), TestPki.serverKeyPem())
-                .startTls(true).build();
-        SmtpServer smtp = new SmtpServer(tls);
-        Channel listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new LineBasedFrameDecoder(1000), smtp);
-                    }
-                })
-                .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
-        closeAfterTest(() -> listener.close().sync());
-        Socket raw = new Socket(InetAddress.getLoopbackAddress(), ((InetSocketAddress) listener.localAddress()).getPort());
+        SmtpServer smtp = new SmtpServer(startTlsServer());
+        Socket raw = new Socket(InetAddress.getLoopbackAddress(), listen(smtp));
         closeAfterTest(raw);
         assertEquals("220 sslwrite.test ESMTP", readLine(raw.getInputStream()));
         raw.getOutputStream().write("EHLO a\r\nSTARTTLS\r\nEHLO injected\r\n".getBytes(StandardCharsets.US_ASCII));
