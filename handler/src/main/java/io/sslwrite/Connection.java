@@ -42,6 +42,7 @@ final class Connection {
     final Promise<Channel> sslClosePromise;
 
     private ConnectionState state;
+    private Ending ending;
     private volatile SslWriteSession session;
     private int renegotiations;
     /** Whether bctls has put anything on the wire yet (a server writes nothing before a valid ClientHello). */
@@ -113,7 +114,7 @@ final class Connection {
         long timeout = options.handshakeTimeoutMillis();
         if (timeout > 0) {
             handshakeTimer = ctx.executor().schedule(() -> {
-                if (!handshakePromise.isDone()) {
+                if (state.isBeforeHandshake()) {
                     end(Ending.FATAL, new SslHandshakeTimeoutException("handshake timed out after " + timeout
                             + " ms (HANDSHAKE_TIMEOUT_MILLIS); the peer did not complete it"));
                 }
@@ -168,40 +169,111 @@ final class Connection {
 
     /**
      * The one ending (§4.7): whichever of close, the peer's close_notify, EOF, a fatal alert, a
-     * transport failure, a timeout or the handler's removal comes first settles, once, the state, the
-     * queued writes, writability, the handshake timer, the last bytes (alert or close_notify, so that
-     * an application closing on an event or on {@code exceptionCaught} only joins their drain), the
-     * handshake and close futures and their events, {@code exceptionCaught}, and then the channel's
-     * close. A later ending finds the state terminal and does nothing.
+     * transport failure, a timer or the handler's removal comes first moves the connection to
+     * DRAINING, once, and settles everything in an order no application code can disturb: first the
+     * last bytes (alert or close_notify) are written, so that a {@code close()} made by any listener
+     * or event handler that runs afterwards finds DRAINING and only joins their drain; then the queued
+     * writes fail and writability returns; then the handshake and close futures complete, with their
+     * events and {@code exceptionCaught}; and last, the channel's close is arranged (at once, or when
+     * the last bytes are written). A later ending finds the connection ended and does nothing. This
+     * is the one place where every ending and its cause are known.
      *
      * @param cause what queued writes and unfinished futures fail with
+     * @param passOn what goes to {@code exceptionCaught}, or null
      * @return false if the connection had already ended
      */
-    boolean end(Ending how, SSLException cause) {
-        if (state.isTerminal()) {
+    boolean end(Ending how, SSLException cause, Throwable passOn) {
+        if (state.hasEnded()) {
             return false;
         }
-        boolean handshaking = !handshakePromise.isDone();
-        state = state.moveTo(how.state);
+        boolean beforeHandshake = state.isBeforeHandshake();
+        state = state.moveTo(ConnectionState.DRAINING);
+        ending = how;
         cancelHandshakeTimer();
+        closer.sendLastBytes(how);
         queue.failAll(cause);
         queue.updateWritability(ctx.channel());
-        closer.sendLastBytes(how);
-        boolean events = how != Ending.REMOVED;
-        if (handshaking && handshakePromise.tryFailure(cause) && events) {
+        boolean events = how != Ending.REMOVED && how != Ending.NO_TLS;
+        if (beforeHandshake && handshakePromise.tryFailure(cause) && events) {
             ctx.fireUserEventTriggered(new SslHandshakeCompletionEvent(cause));
         }
         if (how == Ending.PEER_CLOSE_NOTIFY) {
             sslClosePromise.trySuccess(ctx.channel());
             ctx.fireUserEventTriggered(SslCloseCompletionEvent.SUCCESS);
-        } else if (sslClosePromise.tryFailure(cause) && how == Ending.EOF && !handshaking) {
+        } else if (sslClosePromise.tryFailure(cause) && (how == Ending.EOF || how == Ending.CLOSED_BELOW)
+                && !beforeHandshake) {
             ctx.fireUserEventTriggered(new SslCloseCompletionEvent(cause));
         }
-        if (how == Ending.FATAL) {
-            ctx.fireExceptionCaught(cause);
+        if (passOn != null) {
+            ctx.fireExceptionCaught(passOn);
         }
         closer.closeAfterLastBytes(how);
         return true;
+    }
+
+    /**
+     * Ends the connection with a fatal alert of the handler's choosing (bctls queues it and closes),
+     * for what bctls itself does not see: floods it lets through, records lost beneath us.
+     */
+    void abort(short alert, String reason, Throwable cause) {
+        boolean beforeHandshake = state.isBeforeHandshake();
+        try {
+            ((BcProtocol) protocol).abort(alert, reason);
+        } catch (IOException | RuntimeException e) {
+            // The alert could not be queued; the connection ends all the same.
+        }
+        SSLException failure = Alerts.sent(alert, beforeHandshake, reason, null); // the reason, not the cause's words
+        if (cause != null) {
+            failure.initCause(cause);
+        }
+        end(Ending.FATAL, failure);
+    }
+
+    /** {@link #end(Ending, SSLException, Throwable)}, passing the cause on if the ending reports it. */
+    boolean end(Ending how, SSLException cause) {
+        return end(how, cause, how.reportsException ? cause : null);
+    }
+
+    /** How the connection ended, or null while it has not. */
+    Ending ending() {
+        return ending;
+    }
+
+    /**
+     * The channel went inactive: the connection ends if it had not (as the peer's EOF), and
+     * everything is released.
+     */
+    void channelInactive() {
+        closer.channelInactive();
+        teardown();
+    }
+
+    /**
+     * The handler leaves the pipeline. A {@code close()} that was waiting (behind back-pressure, or
+     * for the last bytes of an ending) can no longer send close_notify, but the application asked for
+     * a close: the channel closes now, and its promise completes. Otherwise the channel is the
+     * application's again.
+     */
+    void handlerRemoved() {
+        boolean closeWasDue = state.isClosing() || state == ConnectionState.DRAINING;
+        end(Ending.REMOVED, new SSLException("SslWriteHandler was removed from the pipeline before the"
+                + " connection ended"));
+        closer.handlerRemoved(closeWasDue);
+        teardown();
+        queue.setPlaintextWritable(ctx.channel());
+    }
+
+    /**
+     * Releases everything the connection holds (as {@code FlowControlHandler.destroy()}): the read
+     * path's cumulation, bctls's untaken output, both timers, the half-closure setting. Called when
+     * the channel goes inactive and when the handler is removed, whichever comes first, and again
+     * harmlessly by the other.
+     */
+    private void teardown() {
+        reader.release();
+        encoder.releaseOutput();
+        cancelHandshakeTimer();
+        closer.release();
     }
 
     /**

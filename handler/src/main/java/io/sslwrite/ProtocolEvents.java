@@ -101,7 +101,7 @@ final class ProtocolEvents implements PeerListener, RenegotiationGate {
 
     /** bctls threw: the exception a user reads, naming the alert sent or received and the phase. */
     SSLException failure(Throwable e) {
-        boolean handshaking = conn.state().isHandshaking();
+        boolean handshaking = conn.state().isBeforeHandshake();
         if (e instanceof TlsFatalAlertReceived received) {
             return Alerts.received(received.getAlertDescription(), handshaking, e);
         }

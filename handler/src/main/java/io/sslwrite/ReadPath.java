@@ -27,14 +27,17 @@ final class ReadPath implements ReadFramer.RecordSink {
     private boolean readRequested;
     /** This read batch passed plaintext up, so it ends with channelReadComplete. */
     private boolean firedReadInBatch;
+    /** Whether the peer has sent any byte at all (a connection that sends none never spoke TLS). */
+    private boolean heardFromPeer;
 
     ReadPath(Connection conn) {
         this.conn = conn;
     }
 
     void channelRead(ByteBuf in) {
+        heardFromPeer |= in.isReadable();
         try {
-            if (conn.state().isTerminal()) {
+            if (conn.state().hasEnded()) {
                 // bctls is closed for input: what still arrives (the peer's last records, or what it
                 // writes while an alert of ours drains) is read and dropped.
                 return;
@@ -82,10 +85,10 @@ final class ReadPath implements ReadFramer.RecordSink {
         if (available > 0) {
             passUp(available);
         }
-        if (!conn.state().isTerminal()) {
+        if (!conn.state().hasEnded()) {
             conn.flushProtocolOutput();
         }
-        return !conn.state().isTerminal();
+        return !conn.state().hasEnded();
     }
 
     private void passUp(int available) {
@@ -116,13 +119,7 @@ final class ReadPath implements ReadFramer.RecordSink {
      * RFC 8446 §6.2 lets either side close on any alert) or empty records.
      */
     private void abort(String reason) {
-        boolean handshaking = conn.state().isHandshaking();
-        try {
-            ((BcProtocol) conn.protocol).abort(AlertDescription.unexpected_message, reason);
-        } catch (IOException | RuntimeException e) {
-            // The alert could not be queued; the connection ends all the same.
-        }
-        conn.end(Ending.FATAL, Alerts.sent(AlertDescription.unexpected_message, handshaking, reason, null));
+        conn.abort(AlertDescription.unexpected_message, reason, null);
     }
 
     void read(ChannelHandlerContext ctx) {
@@ -140,15 +137,19 @@ final class ReadPath implements ReadFramer.RecordSink {
             return;
         }
         ConnectionState state = conn.state();
-        if (state.isTerminal()) {
+        if (state.hasEnded()) {
             ctx.read(); // until the peer's EOF closes the channel (the drain after an alert, §4.7)
-        } else if (state.isHandshaking()) {
+        } else if (state.readsHandshake()) {
             // A handshake is read to its end even with autoRead off (§4.6), whatever else this read brought.
             ctx.read();
         } else if (!fired && readRequested) {
             // The read the application asked for brought only handshake bytes or part of a record.
             ctx.read();
         }
+    }
+
+    boolean heardFromPeer() {
+        return heardFromPeer;
     }
 
     void release() {

@@ -12,6 +12,7 @@ import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.Promise;
 
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import java.util.Map;
 
 /**
@@ -120,6 +121,12 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
         return conn == null ? 0 : conn.encoder.ciphertextInFlight();
     }
 
+    /** The connection's phase, or null before the handler is added; for tests. */
+    ConnectionState connectionState() {
+        Connection c = conn;
+        return c == null ? null : c.state();
+    }
+
     // ---- Lifecycle ----
 
     @Override
@@ -133,7 +140,16 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
                 sslClosePromise = ctx.executor().newPromise();
             }
         }
-        conn = new Connection(ctx, alloc, client, startTls, options, queue, peers, handshakePromise, sslClosePromise);
+        try {
+            conn = new Connection(ctx, alloc, client, startTls, options, queue, peers, handshakePromise, sslClosePromise);
+        } catch (RuntimeException e) {
+            // Netty removes the handler and fires exceptionCaught with this; the futures fail with it.
+            SSLException cause = new SSLHandshakeException("the TLS connection could not be set up: " + e.getMessage());
+            cause.initCause(e);
+            handshakePromise.tryFailure(cause);
+            sslClosePromise.tryFailure(cause);
+            throw e;
+        }
         if (ctx.channel().isActive()) {
             conn.start();
         }
@@ -147,18 +163,15 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        conn.reader.release();
-        conn.end(Ending.REMOVED, new SSLException("SslWriteHandler was removed from the pipeline before the"
-                + " connection ended"));
-        conn.encoder.releaseOutput();
-        conn.closer.handlerRemoved();
-        queue.setPlaintextWritable(ctx.channel());
+        Connection c = conn;
+        if (c != null) { // null if handlerAdded failed
+            c.handlerRemoved();
+        }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        conn.reader.release();
-        conn.closer.channelInactive();
+        conn.channelInactive();
         ctx.fireChannelInactive();
     }
 

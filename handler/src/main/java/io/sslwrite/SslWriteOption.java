@@ -39,11 +39,19 @@ public final class SslWriteOption<T> extends ChannelOption<T> {
     /** What to do with a peer's TLS 1.2 renegotiation. Default: client ACCEPT, server DENY. */
     public static final ChannelOption<Renegotiation> RENEGOTIATION = valueOf(SslWriteOption.class, "RENEGOTIATION");
 
-    /** The handshake fails with Netty's {@code SslHandshakeTimeoutException} after this long. Default 10000. */
+    /**
+     * The handshake fails with Netty's {@code SslHandshakeTimeoutException} after this long; 0 means no
+     * timeout, as for Netty's {@code SslHandler}. Default 10000.
+     */
     public static final ChannelOption<Long> HANDSHAKE_TIMEOUT_MILLIS =
             valueOf(SslWriteOption.class, "HANDSHAKE_TIMEOUT_MILLIS");
 
-    /** How long {@code close()} waits for close_notify to be written. Default 3000. */
+    /**
+     * How long {@code close()} waits for the queued writes and close_notify to be written (and, after a
+     * fatal alert, for the peer's EOF) before it closes the channel anyway, failing what is still
+     * queued; 0 means no timeout, as for Netty's {@code SslHandler} and {@link #HANDSHAKE_TIMEOUT_MILLIS}.
+     * Default 3000.
+     */
     public static final ChannelOption<Long> CLOSE_NOTIFY_FLUSH_TIMEOUT_MILLIS =
             valueOf(SslWriteOption.class, "CLOSE_NOTIFY_FLUSH_TIMEOUT_MILLIS");
 

@@ -69,10 +69,10 @@ final class WritePump implements Batch.Owner {
     /** Why the connection takes no write in its present phase, or null if it does. */
     private SSLException refusal() {
         ConnectionState state = conn.state();
-        if (state.isTerminal()) {
+        if (state.hasEnded()) {
             Throwable ended = conn.sslClosePromise.cause();
             SSLException e = new SSLException("write refused: the TLS connection "
-                    + (state == ConnectionState.FAILED ? "failed earlier" : "is closed")
+                    + (conn.ending().failed ? "failed earlier" : "is closed")
                     + (ended != null ? " (" + ended.getMessage() + ")" : "") + "; open a new connection");
             e.initCause(ended);
             return e;
@@ -187,7 +187,9 @@ final class WritePump implements Batch.Owner {
                 resumeLater();
             }
         } while (encryptAgain);
-        if (conn.options.partialWrite() && !underHighWaterMark()) {
+        // §4.5 vs §4.7: the cut belongs to back-pressure; close() sends every queued byte (or, if the
+        // close timer passes first, fails the write), so a write never succeeds short of a close.
+        if (conn.options.partialWrite() && conn.state() != ConnectionState.CLOSING && !underHighWaterMark()) {
             conn.queue.endStartedWrite();
         }
         return wrote;

@@ -293,17 +293,6 @@ class HandshakeCloseFailureTest {
         }
     }
 
-    @Test
-    void removingTheHandlerCompletesAllThreeFutures() {
-        try (TlsPair pair = TlsPair.handshaken()) {
-            SslWriteHandler handler = pair.clientHandler();
-            pair.client().pipeline().remove(handler);
-            assertTrue(handler.sslCloseFuture().isDone(), "sslCloseFuture");
-            assertFalse(handler.sslCloseFuture().isSuccess());
-            assertTrue(handler.handshakeFuture().isSuccess());
-        }
-    }
-
     private static void move(EmbeddedChannel from, EmbeddedChannel to) {
         for (Object msg; (msg = from.readOutbound()) != null; ) {
             if (to.isOpen()) {

@@ -65,22 +65,4 @@ class OptionsApiTest {
             assertEquals(16384, pair.clientHandler().getOption(SslWriteOption.MAX_RECORD_SIZE));
         }
     }
-
-    /**
-     * §4.7: {@code setOption}, {@code getOption}, {@code session} and {@code pendingOutboundBytes} may be
-     * called from any thread, so what they read is published by the event loop: a concurrent map for
-     * the options, volatile fields for the rest.
-     */
-    @Test
-    void whatThePublicMethodsReadIsPublishedForOtherThreads() throws Exception {
-        java.lang.reflect.Field values = HandlerOptions.class.getDeclaredField("values");
-        values.setAccessible(true);
-        Object map = values.get(new HandlerOptions(true, java.util.Map.of()));
-        assertTrue(map instanceof java.util.concurrent.ConcurrentMap, "options in a " + map.getClass().getSimpleName());
-        for (java.lang.reflect.Field published : new java.lang.reflect.Field[] {
-                Connection.class.getDeclaredField("session"),
-                WriteQueue.class.getDeclaredField("pendingBytes")}) {
-            assertTrue(java.lang.reflect.Modifier.isVolatile(published.getModifiers()), published + " is volatile");
-        }
-    }
 }

@@ -228,6 +228,58 @@ class TransportFaultsTest {
         assertTrue(conn.probe.exceptions.isEmpty(), conn.probe.exceptions.toString());
     }
 
+    /**
+     * A handler nearer the transport (a read timeout, say) closes the channel with its own
+     * {@code ctx.close()}, beneath SslWriteHandler: the peer did not close, so the ending says who did
+     * and does not call it truncation.
+     */
+    @Test
+    void aCloseBeneathTheHandlerIsNotReportedAsThePeersTruncation() throws Exception {
+        Server server = startServer(b -> { });
+        Socket plain = connectPlain(server.port(), 0);
+        jdkClient(plain, server.port());
+        Conn conn = server.accepted();
+        awaitSuccess(conn.handler.handshakeFuture(), "server handshake");
+        onLoop(conn.channel, () -> conn.channel.pipeline().addFirst("beneath", new ChannelInboundHandlerAdapter())
+                .context("beneath").close());
+        await(conn.channel.closeFuture(), "server channel close");
+        await(conn.handler.sslCloseFuture(), "sslCloseFuture");
+        Throwable cause = conn.handler.sslCloseFuture().cause();
+        assertEquals("the channel was closed beneath SslWriteHandler (by a handler nearer the transport)"
+                + " before close_notify was sent or received", cause.getMessage());
+        assertTrue(conn.probe.exceptions.isEmpty(), conn.probe.exceptions.toString());
+    }
+
+    /**
+     * §4.7: the public methods are called from any thread. From the test thread, while the event loop
+     * encrypts: {@code pendingOutboundBytes()} falls to 0 as the writes complete, {@code session()}
+     * shows the handshake, and a {@code setOption} made here sizes the records of the next flush.
+     */
+    @Test
+    void publicMethodsCalledFromAnotherThreadSeeAndChangeWhatTheEventLoopDoes() throws Exception {
+        Server server = startServer(b -> { });
+        SslWriteContext context = SslWriteContext.forClient().trustManager(TestPki.caPem()).build();
+        Conn client = connectSslwrite(context, server.port());
+        assertFalse(client.channel.eventLoop().inEventLoop());
+        awaitSuccess(client.handler.handshakeFuture(), "client handshake");
+        assertEquals("TLSv1.3", client.handler.session().protocol());
+
+        ChannelFuture big = client.channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[8 * MIB]));
+        awaitTrue(() -> client.handler.pendingOutboundBytes() == 0, "the queue drained, seen from this thread");
+        await(big, "8 MiB write");
+        assertTrue(big.isSuccess(), String.valueOf(big.cause()));
+
+        assertTrue(client.handler.setOption(SslWriteOption.MAX_RECORD_SIZE, 1024));
+        assertEquals(1024, client.handler.getOption(SslWriteOption.MAX_RECORD_SIZE));
+        Conn conn = server.accepted();
+        awaitTrue(() -> conn.probe.receivedLength() == 8 * MIB, "8 MiB at the server");
+        int readsBefore = conn.probe.reads();
+        ChannelFuture small = client.channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[10 * 1024]));
+        await(small, "10 KiB write");
+        awaitTrue(() -> conn.probe.receivedLength() == 8 * MIB + 10 * 1024, "10 KiB more at the server");
+        assertEquals(10, conn.probe.reads() - readsBefore, "one channelRead per record: 10 records of 1024 bytes");
+    }
+
     @Test
     void closeUnderBackPressureDrainsEveryQueuedWriteThenSendsCloseNotify() throws Exception {
         Server server = startServer(b -> { });
@@ -493,6 +545,7 @@ class TransportFaultsTest {
     /** What reached the end of an sslwrite pipeline. */
     static final class Probe extends ChannelInboundHandlerAdapter {
         private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+        private int reads;
         final List<Throwable> exceptions = new CopyOnWriteArrayList<>();
         final List<Object> events = new CopyOnWriteArrayList<>();
 
@@ -500,6 +553,7 @@ class TransportFaultsTest {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             try {
                 synchronized (received) {
+                    reads++;
                     received.writeBytes(ByteBufUtil.getBytes((ByteBuf) msg));
                 }
             } finally {
@@ -515,6 +569,13 @@ class TransportFaultsTest {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             exceptions.add(cause);
+        }
+
+        /** Plaintext buffers passed up: one per record received. */
+        int reads() {
+            synchronized (received) {
+                return reads;
+            }
         }
 
         int receivedLength() {

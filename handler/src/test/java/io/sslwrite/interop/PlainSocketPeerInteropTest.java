@@ -5,6 +5,7 @@ import io.sslwrite.SslWriteContext;
 import io.sslwrite.testing.Records;
 import io.sslwrite.testing.TestPki;
 import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -15,6 +16,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 
@@ -75,5 +77,24 @@ class PlainSocketPeerInteropTest extends AbstractInteropTest {
                 "the server should refuse the garbage it received, not wait for more of it: " + cause);
         assertTrue(connection.handler().handshakeFuture().isDone() && !connection.handler().handshakeFuture().isSuccess(),
                 "the handshake fails with the connection");
+    }
+
+    /**
+     * A load balancer's health check, a port scan, {@code wrk}'s probe: a TCP connection that closes
+     * without sending a byte never spoke TLS. As with Netty's SslHandler for a server whose handshake
+     * never started, that is no handshake failure: no failed {@code SslHandshakeCompletionEvent}, no
+     * {@code exceptionCaught}; the handshake future completes (it fails, saying why) all the same.
+     */
+    @Test
+    void aConnectionThatClosesBeforeSendingAByteEndsQuietly() throws Exception {
+        Server server = serve(SslWriteContext.forServer(TestPki.serverCertPem(), TestPki.serverKeyPem()).build(), 0);
+        new Socket(InetAddress.getLoopbackAddress(), server.port()).close();
+        Connection connection = server.accepted();
+        await(connection.channel().closeFuture(), "the server closing the connection");
+        assertEquals(List.of(), connection.receiver().exceptions);
+        assertEquals(List.of(), connection.receiver().events);
+        Throwable cause = connection.handler().handshakeFuture().cause();
+        assertInstanceOf(SSLException.class, cause);
+        assertEquals("connection closed by the peer before it sent any TLS byte", cause.getMessage());
     }
 }
