@@ -28,6 +28,8 @@ final class PendingWrite {
     private long encrypted;
     private long acknowledged;
     private boolean done;
+    /** Some of its bytes went into a record packed with another write's (PARTIAL_WRITE was off). */
+    private boolean sharedRecord;
 
     private PendingWrite(Object message, ByteBuf buf, FileRegion region, long length, ChannelPromise promise) {
         this.message = message;
@@ -108,9 +110,16 @@ final class PendingWrite {
         }
     }
 
-    /** Whether some of its bytes have gone into records already. */
-    boolean isStarted() {
-        return encrypted > 0;
+    void sharedRecord() {
+        sharedRecord = true;
+    }
+
+    /**
+     * Whether PARTIAL_WRITE may end this write with what it has sent (§4.5): only if its records are
+     * all its own, so that what it sent is a whole number of its own records.
+     */
+    boolean mayEndShort() {
+        return encrypted > 0 && !sharedRecord;
     }
 
     /**
@@ -128,10 +137,6 @@ final class PendingWrite {
     IOException readFailure(Throwable e) {
         return new IOException("reading the FileRegion of this write failed after " + encrypted + " of "
                 + length + " bytes: " + e.getMessage(), e);
-    }
-
-    boolean isDone() {
-        return done;
     }
 
     void succeed() {

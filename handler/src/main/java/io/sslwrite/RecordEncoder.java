@@ -160,6 +160,7 @@ final class RecordEncoder {
             if (!copy(queue, write, filled, n)) {
                 continue;
             }
+            write.sharedRecord();
             filled += n;
             batch.add(write, n);
             queue.encrypted(write, n);

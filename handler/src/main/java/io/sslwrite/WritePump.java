@@ -148,6 +148,9 @@ final class WritePump implements Batch.Owner {
 
     private boolean pump() {
         ChannelHandlerContext ctx = conn.ctx;
+        // Read once per pass: a setOption from another thread between two reads could pack records
+        // across writes and then cut one of them off a record boundary (§4.5).
+        boolean partialWrite = conn.options.partialWrite();
         int batches = 0;
         boolean wrote = false;
         do {
@@ -157,7 +160,7 @@ final class WritePump implements Batch.Owner {
                 Batch batch = conn.encoder.newBatch();
                 ByteBuf out;
                 try {
-                    conn.encoder.encrypt(conn.queue, sizer, now(), conn.options.partialWrite(), batch);
+                    conn.encoder.encrypt(conn.queue, sizer, now(), partialWrite, batch);
                     out = conn.encoder.takeOutput(batch);
                 } catch (IOException | RuntimeException e) {
                     // Writes whose last byte is in this batch have left the queue: they fail with it.
@@ -189,7 +192,7 @@ final class WritePump implements Batch.Owner {
         } while (encryptAgain);
         // §4.5 vs §4.7: the cut belongs to back-pressure; close() sends every queued byte (or, if the
         // close timer passes first, fails the write), so a write never succeeds short of a close.
-        if (conn.options.partialWrite() && conn.state() != ConnectionState.CLOSING && !underHighWaterMark()) {
+        if (partialWrite && conn.state() != ConnectionState.CLOSING && !underHighWaterMark()) {
             conn.queue.endStartedWrite();
         }
         return wrote;

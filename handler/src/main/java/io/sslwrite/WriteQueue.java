@@ -104,11 +104,12 @@ final class WriteQueue {
      * already encrypted, ends with those. Its unencrypted rest is dropped from the queue, unsent;
      * the write succeeds when the transport has written the records it has, with its buffer's
      * readerIndex (a region's {@code transferred()}) just past them. A write with nothing encrypted
-     * yet waits for its first record.
+     * yet waits for its first record, and one that shared a record with another write (packed
+     * before PARTIAL_WRITE was turned on) is never cut.
      */
     void endStartedWrite() {
         PendingWrite first = firstFlushed();
-        if (first == null || !first.isStarted() || first.unencrypted() == 0) {
+        if (first == null || !first.mayEndShort() || first.unencrypted() == 0) {
             return;
         }
         removeFirst();

@@ -120,4 +120,32 @@ class PartialWriteTest {
             assertArrayEquals(expected, pair.serverReceived(), "the committed prefix, then the next write");
         }
     }
+
+    /**
+     * PARTIAL_WRITE turned on (here by a listener, as another thread could) in the middle of an
+     * encryption pass that packed a small write and the head of a large one into one record. The pass
+     * keeps the value it started with, and the large write, whose records are not its own, is never
+     * cut: a cut would leave its readerIndex off any record boundary (§4.5).
+     */
+    @Test
+    void turningPartialWriteOnDuringAPassNeverCutsAWriteThatSharedARecord() {
+        StallingTransport transport = StallingTransport.passingAllWrites();
+        try (TlsPair pair = TlsPair.handshaken(transport)) {
+            SslWriteHandler handler = pair.clientHandler();
+            pair.client().write(pair.heapBuffer(100)).addListener(f -> {
+                transport.hold();
+                handler.setOption(SslWriteOption.PARTIAL_WRITE, true);
+            });
+            ByteBuf large = pair.heapBuffer(1 << 20).retain();
+            ChannelFuture write = pair.client().writeAndFlush(large);
+            assertFalse(write.isDone(), "not cut in the pass that packed it");
+            while (!write.isDone()) {
+                transport.releaseAll();
+                pair.client().runPendingTasks();
+            }
+            assertTrue(write.isSuccess());
+            assertEquals(1 << 20, large.readerIndex(), "sent whole");
+            large.release();
+        }
+    }
 }
