@@ -7,6 +7,7 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
+import java.io.File;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -16,7 +17,7 @@ import java.util.Map;
 
 /**
  * What an {@link SslWriteContext.Builder} has been told, each part checked alone as it was set, and
- * {@link #peerConfig()}, which checks them as a whole ({@link ContextChecks}). Null means "the default".
+ * {@link #material()}, which checks them as a whole ({@link ContextChecks}). Null means "the default".
  */
 final class ContextSettings {
     final boolean client;
@@ -26,10 +27,12 @@ final class ContextSettings {
     String[] applicationProtocols;
     ClientAuth clientAuth = ClientAuth.NONE;
     X509Certificate[] trustAnchors;
+    /** The PEM file {@link #trustAnchors} were read from, read again by a reload; null if given otherwise. */
+    File trustAnchorFile;
     TrustManagerFactory trustManagerFactory;
-    KeyCredentials credentials;
+    CredentialSource credentials;
     /** SNI name (normalised) to its certificate, in the order given. */
-    final Map<String, KeyCredentials> serverNames = new LinkedHashMap<>();
+    final Map<String, CredentialSource> serverNames = new LinkedHashMap<>();
     int sessionCacheSize = 20_000;
     Duration sessionTimeout = Duration.ofMinutes(5);
     Path keyLogFile;
@@ -40,19 +43,29 @@ final class ContextSettings {
         this.client = client;
     }
 
-    /** The bctls peers' configuration, or an {@link SSLException} that says what is wrong. */
-    PeerConfig peerConfig() throws SSLException {
+    /** One way of trusting peers: CA certificates (and the file they came from, or null) or a factory. */
+    void trust(X509Certificate[] anchors, File anchorFile, TrustManagerFactory factory) {
+        trustAnchors = anchors;
+        trustAnchorFile = anchorFile;
+        trustManagerFactory = factory;
+    }
+
+    /**
+     * The bctls peers' configuration, held by the {@link ReloadableMaterial} returned, or an
+     * {@link SSLException} that says what is wrong.
+     */
+    ReloadableMaterial material() throws SSLException {
         JcaTlsCrypto crypto = CryptoFactory.newCrypto();
         ProtocolVersion[] versions = ContextChecks.protocols(protocols);
         int[] suites = ContextChecks.cipherSuites(cipherSuites, versions, crypto);
         int[] groups = ContextChecks.namedGroups(namedGroups, crypto);
         List<String> alpn = ContextChecks.applicationProtocols(applicationProtocols);
-        ContextChecks.keys(crypto, client, credentials, serverNames.values(), versions, suites);
-        PeerTrust trust = ContextChecks.trust(client, clientAuth, trustManagerFactory, trustAnchors);
-        ServerCertificates certificates = client ? null : new ServerCertificates(credentials, serverNames);
+        ReloadableMaterial material = new ReloadableMaterial(crypto, client, versions, suites, clientAuth, credentials,
+                serverNames, trustAnchorFile, trustAnchors, trustManagerFactory);
+        ReloadableMaterial.Snapshot first = material.first();
         SessionCache<Object> sessions = sessionCacheSize == 0 ? null : new SessionCache<>(sessionCacheSize, sessionTimeout);
         KeyLogWriter keyLog = keyLogFile == null ? null : KeyLogWriter.open(keyLogFile);
-        return new PeerConfig(crypto, versions, suites, groups, credentials, certificates, trust, clientAuth, alpn,
-                sessions, keyLog);
+        material.start(new PeerConfig(crypto, versions, suites, groups, first, clientAuth, alpn, sessions, keyLog));
+        return material;
     }
 }

@@ -38,52 +38,47 @@ public final class SslWriteContext {
 
     private final boolean client;
     private final boolean startTls;
-    private final PeerConfig peerConfig;
+    private final ReloadableMaterial material;
     private final Map<ChannelOption<?>, Object> options;
 
-    private SslWriteContext(ContextSettings settings, PeerConfig peerConfig) {
+    private SslWriteContext(ContextSettings settings, ReloadableMaterial material) {
         this.client = settings.client;
         this.startTls = settings.startTls;
-        this.peerConfig = peerConfig;
+        this.material = material;
         this.options = Map.copyOf(settings.options);
     }
 
     /**
-     * A server with the certificate chain (leaf first) and unencrypted private key of two PEM files.
+     * {@return a builder for a server with the certificate chain and unencrypted private key of two PEM files}
      * @param certChainPem the server's certificate chain, leaf first
      * @param keyPem its private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
-     * @return a builder for the server's context
      */
-    public static Builder forServer(File certChainPem, File keyPem) {
-        return forServer(certChainPem, keyPem, null);
-    }
+    public static Builder forServer(File certChainPem, File keyPem) { return forServer(certChainPem, keyPem, null); }
 
     /**
-     * As {@link #forServer(File, File)}.
+     * {@return a builder for the server's context, as {@link #forServer(File, File)}}
      * @param certChainPem the server's certificate chain, leaf first
      * @param keyPem its private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
-     * @return a builder for the server's context
      */
     public static Builder forServer(Path certChainPem, Path keyPem) {
         return new Builder(false).keyManager(certChainPem, keyPem);
     }
 
     /**
-     * As {@link #forServer(File, File)}; {@code keyPassword} decrypts the key (null: it is not encrypted).
+     * {@return a builder as {@link #forServer(File, File)}, whose key {@code keyPassword} decrypts (null: the
+     * key is not encrypted)}
      * @param certChainPem the server's certificate chain, leaf first
      * @param keyPem its private key, encrypted PKCS#8 or any form {@link #forServer(File, File)} reads
      * @param keyPassword the key's password, or null
-     * @return a builder for the server's context
      */
     public static Builder forServer(File certChainPem, File keyPem, String keyPassword) {
         return new Builder(false).keyManager(certChainPem, keyPem, keyPassword);
     }
 
     /**
-     * A server with {@code key} and its chain, leaf first.
+     * {@return a builder for a server with {@code key} and its chain, leaf first}
      * @param key the server's private key
      * @param certChain its certificate chain, leaf first
-     * @return a builder for the server's context
      */
     public static Builder forServer(PrivateKey key, X509Certificate... certChain) {
         return new Builder(false).keyManager(key, certChain);
@@ -102,35 +97,42 @@ public final class SslWriteContext {
     public static Builder forClient() { return new Builder(true); }
 
     /**
-     * A handler for a server, or for a client that sends no SNI and verifies no host name.
+     * {@return a new handler for a server's channel, or a client's that sends no SNI and verifies no host name}
      * @param alloc the allocator for the handler's ciphertext, usually {@code channel.alloc()}
-     * @return a new handler for one channel
      */
     public SslWriteHandler newHandler(ByteBufAllocator alloc) { return newHandler(alloc, null, -1); }
 
     /**
-     * A client handler that sends SNI {@code peerHost} and verifies the server's certificate for it (RFC 6125).
+     * {@return a new client handler that sends SNI {@code peerHost} and verifies the server's certificate for it}
+     * (RFC 6125)
      * @param alloc the allocator for the handler's ciphertext, usually {@code channel.alloc()}
      * @param peerHost the server's host name (or IP literal, which is verified but not sent as SNI)
      * @param peerPort the server's port
-     * @return a new handler for one channel
      */
     public SslWriteHandler newHandler(ByteBufAllocator alloc, String peerHost, int peerPort) {
         return new SslWriteHandler(client, startTls, options, peers(peerHost, peerPort), alloc);
     }
 
-    /** Makes each connection's bctls peer: a client's dials {@code peerHost}, a server's ignores it. */
-    PeerFactory peers(String peerHost, int peerPort) {
-        return client ? listener -> new BcTlsClient(peerConfig, peerHost, peerPort, listener)
-                : listener -> new BcTlsServer(peerConfig, listener);
-    }
+    /** Makes each connection's bctls peer, on the material in use when the connection starts. */
+    PeerFactory peers(String peerHost, int peerPort) { return material.peers(client, peerHost, peerPort); }
+
+    /**
+     * Reads the key material again as the builder was given it, checks it as {@link Builder#build()} does and
+     * swaps it in at once: PEM files with their password (the default certificate, every {@code serverName},
+     * a client's key) and a CA file; a {@code KeyManagerFactory} or {@code TrustManagerFactory} is asked again
+     * ({@code init} it with the renewed {@code KeyStore} first: it does not re-read one); keys and certificates
+     * given as objects stay. Handlers made after it use the new material, those made before keep theirs.
+     * Safe from any thread.
+     * @throws SSLException naming the file that does not load or check and why; the material in use stays
+     */
+    public void reload() throws SSLException { material.reload(); }
 
     /** {@return true in the FIPS build ({@code sslwrite-handler-fips}): all crypto from BouncyCastle's FIPS module} */
-    public boolean isFips() { return peerConfig.isFips(); }
+    public boolean isFips() { return material.current().isFips(); }
 
     @Override
     public String toString() {
-        return "SslWriteContext(" + peerConfig.describe(client) + (startTls ? ", startTls" : "") + ")";
+        return "SslWriteContext(" + material.current().describe(client) + (startTls ? ", startTls" : "") + ")";
     }
 
     /**
@@ -193,12 +195,13 @@ public final class SslWriteContext {
         }
 
         /**
-         * Trust exactly the CA certificates of a PEM file.
+         * Trust exactly the CA certificates of a PEM file; {@link SslWriteContext#reload()} reads it again.
          * @param caPem the CA certificates
          * @return this builder
          */
         public Builder trustManager(File caPem) {
-            return trustManager(PemReader.readCertificates(requireNonNull(caPem, "caPem")));
+            settings.trust(PemReader.readCertificates(requireNonNull(caPem, "caPem")), caPem, null);
+            return this;
         }
 
         /**
@@ -214,8 +217,7 @@ public final class SslWriteContext {
          * @return this builder
          */
         public Builder trustManager(X509Certificate... cas) {
-            settings.trustAnchors = PeerTrust.checkedAnchors(cas);
-            settings.trustManagerFactory = null;
+            settings.trust(PeerTrust.checkedAnchors(cas), null, null);
             return this;
         }
 
@@ -225,8 +227,7 @@ public final class SslWriteContext {
          * @return this builder
          */
         public Builder trustManager(TrustManagerFactory tmf) {
-            settings.trustManagerFactory = requireNonNull(tmf, "tmf");
-            settings.trustAnchors = null;
+            settings.trust(null, null, requireNonNull(tmf, "tmf"));
             return this;
         }
 
@@ -236,15 +237,12 @@ public final class SslWriteContext {
          * @param keyPem the private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
          * @return this builder
          */
-        public Builder keyManager(File certChainPem, File keyPem) {
-            return keyManager(certChainPem, keyPem, null);
-        }
+        public Builder keyManager(File certChainPem, File keyPem) { return keyManager(certChainPem, keyPem, null); }
 
         /**
-         * As {@link #keyManager(File, File)}.
+         * {@return this builder, as {@link #keyManager(File, File)}}
          * @param certChainPem the certificate chain, leaf first
          * @param keyPem the private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
-         * @return this builder
          */
         public Builder keyManager(Path certChainPem, Path keyPem) {
             return keyManager(PemReader.file(certChainPem, "certChainPem"), PemReader.file(keyPem, "keyPem"));
@@ -258,10 +256,8 @@ public final class SslWriteContext {
          * @return this builder
          */
         public Builder keyManager(File certChainPem, File keyPem, String keyPassword) {
-            requireNonNull(certChainPem, "certChainPem");
-            requireNonNull(keyPem, "keyPem");
-            X509Certificate[] chain = PemReader.readCertificates(certChainPem);
-            return keyManager(PemReader.readPrivateKey(keyPem, keyPassword), chain);
+            settings.credentials = CredentialSource.pem("keyManager()", certChainPem, keyPem, keyPassword);
+            return this;
         }
 
         /**
@@ -271,7 +267,7 @@ public final class SslWriteContext {
          * @return this builder
          */
         public Builder keyManager(PrivateKey key, X509Certificate... certChain) {
-            settings.credentials = KeyCredentials.of("keyManager()", key, certChain);
+            settings.credentials = CredentialSource.fixed("keyManager()", key, certChain);
             return this;
         }
 
@@ -283,8 +279,8 @@ public final class SslWriteContext {
          * @throws IllegalArgumentException if it is not initialised or has no EC or RSA key, listing what it has
          */
         public Builder keyManager(KeyManagerFactory kmf) {
-            KeyManagerCredentials chosen = KeyManagerCredentials.of(kmf, !settings.client);
-            return keyManager(chosen.key(), chosen.chain());
+            settings.credentials = CredentialSource.keyManagerFactory("keyManager()", kmf, !settings.client);
+            return this;
         }
 
         /**
@@ -298,17 +294,16 @@ public final class SslWriteContext {
          * @throws IllegalArgumentException for a malformed name or an unreadable PEM file
          */
         public Builder serverName(String name, File certChainPem, File keyPem) {
-            requireNonNull(certChainPem, "certChainPem");
-            requireNonNull(keyPem, "keyPem");
-            return serverName(name, PemReader.readPrivateKey(keyPem, null), PemReader.readCertificates(certChainPem));
+            CredentialSource source = CredentialSource.pem("serverName(\"" + name + "\")", certChainPem, keyPem, null);
+            settings.serverNames.put(ServerCertificates.normalise(name), source);
+            return this;
         }
 
         /**
-         * As {@link #serverName(String, File, File)}.
+         * {@return this builder, as {@link #serverName(String, File, File)}}
          * @param name the host name, or a one-label wildcard
          * @param certChainPem the certificate chain for that name, leaf first
          * @param keyPem its unencrypted private key
-         * @return this builder
          */
         public Builder serverName(String name, Path certChainPem, Path keyPem) {
             return serverName(name, PemReader.file(certChainPem, "certChainPem"), PemReader.file(keyPem, "keyPem"));
@@ -323,7 +318,7 @@ public final class SslWriteContext {
          */
         public Builder serverName(String name, PrivateKey key, X509Certificate... certChain) {
             String setter = "serverName(\"" + name + "\")";
-            settings.serverNames.put(ServerCertificates.normalise(name), KeyCredentials.of(setter, key, certChain));
+            settings.serverNames.put(ServerCertificates.normalise(name), CredentialSource.fixed(setter, key, certChain));
             return this;
         }
 
@@ -394,7 +389,7 @@ public final class SslWriteContext {
          *         valid names), a key not of its certificate, an expired certificate, an unusable trust manager
          */
         public SslWriteContext build() throws SSLException {
-            return new SslWriteContext(settings, settings.peerConfig());
+            return new SslWriteContext(settings, settings.material());
         }
     }
 }
