@@ -36,11 +36,21 @@ final class ContextSettings {
     int sessionCacheSize = 20_000;
     Duration sessionTimeout = Duration.ofMinutes(5);
     Path keyLogFile;
+    /** A server's session ticket keys; null: none until {@code setSessionTicketKeys}. */
+    SessionTicketKeys ticketKeys;
     boolean startTls;
     final Map<ChannelOption<?>, Object> options = new LinkedHashMap<>();
 
     ContextSettings(boolean client) {
         this.client = client;
+    }
+
+    /**
+     * A server's certificate for an SNI name, stored under its normalised form (naming it again replaces it).
+     * @throws IllegalArgumentException for a malformed name
+     */
+    void serverName(String name, CredentialSource source) {
+        serverNames.put(ServerCertificates.normalise(name), source);
     }
 
     /** One way of trusting peers: CA certificates (and the file they came from, or null) or a factory. */
@@ -60,12 +70,15 @@ final class ContextSettings {
         int[] suites = ContextChecks.cipherSuites(cipherSuites, versions, crypto);
         int[] groups = ContextChecks.namedGroups(namedGroups, crypto);
         List<String> alpn = ContextChecks.applicationProtocols(applicationProtocols);
+        ContextChecks.sessionTickets(client, ticketKeys, versions, crypto);
         ReloadableMaterial material = new ReloadableMaterial(crypto, client, versions, suites, clientAuth, credentials,
                 serverNames, trustAnchorFile, trustAnchors, trustManagerFactory);
         ReloadableMaterial.Snapshot first = material.first();
         SessionCache<Object> sessions = sessionCacheSize == 0 ? null : new SessionCache<>(sessionCacheSize, sessionTimeout);
         KeyLogWriter keyLog = keyLogFile == null ? null : KeyLogWriter.open(keyLogFile);
-        material.start(new PeerConfig(crypto, versions, suites, groups, first, clientAuth, alpn, sessions, keyLog));
+        TicketCodec tickets = client ? null : new TicketCodec(crypto, sessionTimeout, ticketKeys);
+        material.start(new PeerConfig(crypto, versions, suites, groups, first, clientAuth, alpn, sessions, keyLog,
+                tickets));
         return material;
     }
 }

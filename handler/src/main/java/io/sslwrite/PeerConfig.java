@@ -26,14 +26,17 @@ final class PeerConfig {
     private final List<String> applicationProtocols;
     private final SessionCache<Object> sessionCache;
     private final KeyLogWriter keyLog;
+    private final TicketCodec tickets;
 
     /**
      * @param material the keys, a server's certificates by SNI name (null for a client) and the trust
      * @param sessionCache TLS 1.2 sessions to resume; null when resumption is off
      * @param keyLog null when off
+     * @param tickets a server's session tickets (their keys may be none yet); null for a client
      */
     PeerConfig(JcaTlsCrypto crypto, ProtocolVersion[] protocolVersions, int[] cipherSuiteCodes, int[] namedGroupCodes,
-               ReloadableMaterial.Snapshot material, ClientAuth clientAuth, List<String> applicationProtocols, SessionCache<Object> sessionCache, KeyLogWriter keyLog) {
+               ReloadableMaterial.Snapshot material, ClientAuth clientAuth, List<String> applicationProtocols,
+               SessionCache<Object> sessionCache, KeyLogWriter keyLog, TicketCodec tickets) {
         this.crypto = crypto;
         this.protocolVersions = protocolVersions.clone();
         this.cipherSuiteCodes = cipherSuiteCodes.clone();
@@ -43,12 +46,13 @@ final class PeerConfig {
         this.applicationProtocols = List.copyOf(applicationProtocols);
         this.sessionCache = sessionCache;
         this.keyLog = keyLog;
+        this.tickets = tickets;
     }
 
     /** The same configuration with other keys, certificates and trust (a reload); the rest is shared. */
     PeerConfig withMaterial(ReloadableMaterial.Snapshot newMaterial) {
         return new PeerConfig(crypto, protocolVersions, cipherSuiteCodes, namedGroupCodes, newMaterial, clientAuth,
-                applicationProtocols, sessionCache, keyLog);
+                applicationProtocols, sessionCache, keyLog, tickets);
     }
 
     JcaTlsCrypto crypto() { return crypto; }
@@ -76,6 +80,9 @@ final class PeerConfig {
 
     /** The key log (DESIGN §3.1), or null when off. */
     KeyLogWriter keyLog() { return keyLog; }
+
+    /** A server's TLS 1.2 session tickets (DESIGN §3.2); null for a client. */
+    TicketCodec tickets() { return tickets; }
 
     /** {@code true} when every operation runs on a FIPS module (the {@code sslwrite-handler-fips} build). */
     boolean isFips() { return crypto instanceof ApprovedOnlyCrypto; }

@@ -89,6 +89,15 @@ final class ReloadableMaterial {
         return current;
     }
 
+    /** Replaces a server's ticket keys; they are shared by every snapshot, so a reload keeps them. */
+    void setSessionTicketKeys(byte[]... keys) {
+        TicketCodec tickets = current.tickets();
+        if (tickets == null) {
+            throw new IllegalStateException("setSessionTicketKeys(): a client context issues no tickets");
+        }
+        tickets.setKeys(keys == null || keys.length == 0 ? null : SessionTicketKeys.parse("setSessionTicketKeys()", keys));
+    }
+
     /**
      * Reads every source again, checks the result and swaps it in.
      * @throws SSLException naming the file (or factory) that failed and why; the material in use stays

@@ -117,15 +117,20 @@ public final class SslWriteContext {
     PeerFactory peers(String peerHost, int peerPort) { return material.peers(client, peerHost, peerPort); }
 
     /**
-     * Reads the key material again as the builder was given it, checks it as {@link Builder#build()} does and
-     * swaps it in at once: PEM files with their password (the default certificate, every {@code serverName},
-     * a client's key) and a CA file; a {@code KeyManagerFactory} or {@code TrustManagerFactory} is asked again
-     * ({@code init} it with the renewed {@code KeyStore} first: it does not re-read one); keys and certificates
-     * given as objects stay. Handlers made after it use the new material, those made before keep theirs.
-     * Safe from any thread.
+     * Reads the PEM files (the default certificate, every {@code serverName}, a client's key, a CA file) again,
+     * checks them as {@link Builder#build()} does and swaps them in at once; a {@code KeyManagerFactory} or
+     * {@code TrustManagerFactory} is asked again ({@code init} it with the renewed store first). Handlers made
+     * after it use the new material, those made before keep theirs. Safe from any thread.
      * @throws SSLException naming the file that does not load or check and why; the material in use stays
      */
     public void reload() throws SSLException { material.reload(); }
+
+    /**
+     * Replaces a server's {@link Builder#sessionTicketKeys} at once; to rotate, put the new key first, the old after.
+     * @param keys 80-byte keys, the issuing key first; none stops issuing and accepting tickets
+     * @throws IllegalArgumentException as {@link Builder#sessionTicketKeys}; IllegalStateException for a client
+     */
+    public void setSessionTicketKeys(byte[]... keys) { material.setSessionTicketKeys(keys); }
 
     /** {@return true in the FIPS build ({@code sslwrite-handler-fips}): all crypto from BouncyCastle's FIPS module} */
     public boolean isFips() { return material.current().isFips(); }
@@ -144,35 +149,36 @@ public final class SslWriteContext {
 
         private Builder(boolean client) { this.settings = new ContextSettings(client); }
 
+        /** Every setter ends here: applies its setting and returns the builder. */
+        private Builder set(Runnable setting) {
+            setting.run();
+            return this;
+        }
+
+        private static String[] copy(String[] names) { return names == null ? null : names.clone(); }
+
+        private static String setter(String serverName) { return "serverName(\"" + serverName + "\")"; }
+
         /**
          * "TLSv1.3" and/or "TLSv1.2"; null restores the default (both).
          * @param protocols the protocol versions to offer or accept
          * @return this builder
          */
-        public Builder protocols(String... protocols) {
-            settings.protocols = protocols == null ? null : protocols.clone();
-            return this;
-        }
+        public Builder protocols(String... protocols) { return set(() -> settings.protocols = copy(protocols)); }
 
         /**
          * IANA names in order of preference, e.g. "TLS_AES_128_GCM_SHA256"; null restores the default.
          * @param ianaNames the cipher suites
          * @return this builder
          */
-        public Builder cipherSuites(String... ianaNames) {
-            settings.cipherSuites = ianaNames == null ? null : ianaNames.clone();
-            return this;
-        }
+        public Builder cipherSuites(String... ianaNames) { return set(() -> settings.cipherSuites = copy(ianaNames)); }
 
         /**
          * Key-exchange groups in order of preference, e.g. "X25519MLKEM768", "x25519"; null restores the default.
          * @param groups the named groups
          * @return this builder
          */
-        public Builder namedGroups(String... groups) {
-            settings.namedGroups = groups == null ? null : groups.clone();
-            return this;
-        }
+        public Builder namedGroups(String... groups) { return set(() -> settings.namedGroups = copy(groups)); }
 
         /**
          * ALPN protocols (RFC 7301) in order of preference; none (or null) turns ALPN off.
@@ -190,8 +196,7 @@ public final class SslWriteContext {
          * @return this builder
          */
         public Builder clientAuth(ClientAuth clientAuth) {
-            settings.clientAuth = requireNonNull(clientAuth, "clientAuth");
-            return this;
+            return set(() -> settings.clientAuth = requireNonNull(clientAuth, "clientAuth"));
         }
 
         /**
@@ -200,14 +205,12 @@ public final class SslWriteContext {
          * @return this builder
          */
         public Builder trustManager(File caPem) {
-            settings.trust(PemReader.readCertificates(requireNonNull(caPem, "caPem")), caPem, null);
-            return this;
+            return set(() -> settings.trust(PemReader.readCertificates(requireNonNull(caPem, "caPem")), caPem, null));
         }
 
         /**
-         * Trust exactly the CA certificates of a PEM file.
+         * {@return this builder, as {@link #trustManager(File)}}
          * @param caPem the CA certificates
-         * @return this builder
          */
         public Builder trustManager(Path caPem) { return trustManager(PemReader.file(caPem, "caPem")); }
 
@@ -217,8 +220,7 @@ public final class SslWriteContext {
          * @return this builder
          */
         public Builder trustManager(X509Certificate... cas) {
-            settings.trust(PeerTrust.checkedAnchors(cas), null, null);
-            return this;
+            return set(() -> settings.trust(PeerTrust.checkedAnchors(cas), null, null));
         }
 
         /**
@@ -227,8 +229,7 @@ public final class SslWriteContext {
          * @return this builder
          */
         public Builder trustManager(TrustManagerFactory tmf) {
-            settings.trust(null, null, requireNonNull(tmf, "tmf"));
-            return this;
+            return set(() -> settings.trust(null, null, requireNonNull(tmf, "tmf")));
         }
 
         /**
@@ -249,11 +250,10 @@ public final class SslWriteContext {
         }
 
         /**
-         * As {@link #keyManager(File, File)}; {@code keyPassword} decrypts the key (null: not encrypted).
+         * {@return this builder, as {@link #keyManager(File, File)} for a key {@code keyPassword} decrypts}
          * @param certChainPem the certificate chain, leaf first
          * @param keyPem the private key, encrypted PKCS#8 or any form {@link #keyManager(File, File)} reads
-         * @param keyPassword the key's password, or null
-         * @return this builder
+         * @param keyPassword the key's password, or null (not encrypted)
          */
         public Builder keyManager(File certChainPem, File keyPem, String keyPassword) {
             settings.credentials = CredentialSource.pem("keyManager()", certChainPem, keyPem, keyPassword);
@@ -267,13 +267,12 @@ public final class SslWriteContext {
          * @return this builder
          */
         public Builder keyManager(PrivateKey key, X509Certificate... certChain) {
-            settings.credentials = CredentialSource.fixed("keyManager()", key, certChain);
-            return this;
+            return set(() -> settings.credentials = CredentialSource.fixed("keyManager()", key, certChain));
         }
 
         /**
-         * Our key and chain from the alias {@code kmf}'s {@code X509KeyManager} chooses, once, here (a server
-         * asks per key type, EC first; a client asks for EC or RSA).
+         * Our key and chain from the alias {@code kmf}'s {@code X509KeyManager} chooses, here and at each
+         * {@link SslWriteContext#reload()} (a server asks per key type, EC first; a client asks for EC or RSA).
          * @param kmf an initialised key manager factory
          * @return this builder
          * @throws IllegalArgumentException if it is not initialised or has no EC or RSA key, listing what it has
@@ -294,9 +293,7 @@ public final class SslWriteContext {
          * @throws IllegalArgumentException for a malformed name or an unreadable PEM file
          */
         public Builder serverName(String name, File certChainPem, File keyPem) {
-            CredentialSource source = CredentialSource.pem("serverName(\"" + name + "\")", certChainPem, keyPem, null);
-            settings.serverNames.put(ServerCertificates.normalise(name), source);
-            return this;
+            return set(() -> settings.serverName(name, CredentialSource.pem(setter(name), certChainPem, keyPem, null)));
         }
 
         /**
@@ -310,16 +307,13 @@ public final class SslWriteContext {
         }
 
         /**
-         * As {@link #serverName(String, File, File)}, with the key and its chain, leaf first.
+         * {@return this builder, as {@link #serverName(String, File, File)} with the key and its chain}
          * @param name the host name, or a one-label wildcard
          * @param key the private key for that name
          * @param certChain its certificate chain, leaf first
-         * @return this builder
          */
         public Builder serverName(String name, PrivateKey key, X509Certificate... certChain) {
-            String setter = "serverName(\"" + name + "\")";
-            settings.serverNames.put(ServerCertificates.normalise(name), CredentialSource.fixed(setter, key, certChain));
-            return this;
+            return set(() -> settings.serverName(name, CredentialSource.fixed(setter(name), key, certChain)));
         }
 
         /**
@@ -330,8 +324,7 @@ public final class SslWriteContext {
          * @throws IllegalArgumentException for a negative size
          */
         public Builder sessionCacheSize(int size) {
-            settings.sessionCacheSize = SessionCache.checkedSize(size);
-            return this;
+            return set(() -> settings.sessionCacheSize = SessionCache.checkedSize(size));
         }
 
         /**
@@ -341,8 +334,20 @@ public final class SslWriteContext {
          * @throws IllegalArgumentException for a zero or negative duration
          */
         public Builder sessionTimeout(Duration timeout) {
-            settings.sessionTimeout = SessionCache.checkedTimeout(timeout);
-            return this;
+            return set(() -> settings.sessionTimeout = SessionCache.checkedTimeout(timeout));
+        }
+
+        /**
+         * Server: resume TLS 1.2 sessions by stateless tickets (RFC 5077) that every server holding the keys opens.
+         * Keys are 80 bytes, as nginx's {@code ssl_session_ticket_key} files: a 16-byte name, a 32-byte HMAC
+         * secret, a 32-byte AES key. The first seals new tickets, all open them; a ticket under another key, for
+         * another SNI name or older than {@link #sessionTimeout} gets a full handshake. None by default.
+         * @param keys one or more 80-byte keys, the issuing key first
+         * @return this builder
+         * @throws IllegalArgumentException for no key, a key of another length or two keys of one name
+         */
+        public Builder sessionTicketKeys(byte[]... keys) {
+            return set(() -> settings.ticketKeys = SessionTicketKeys.parse("sessionTicketKeys()", keys));
         }
 
         /**
@@ -351,10 +356,7 @@ public final class SslWriteContext {
          * @param file the key log to append to; null (the default) turns it off
          * @return this builder
          */
-        public Builder keyLog(Path file) {
-            settings.keyLogFile = file;
-            return this;
-        }
+        public Builder keyLog(Path file) { return set(() -> settings.keyLogFile = file); }
 
         /**
          * STARTTLS, as Netty's {@code SslHandler(engine, true)}: the first flush's writes pass in plaintext, then
@@ -362,10 +364,7 @@ public final class SslWriteContext {
          * @param startTls whether the first flush's writes go out in plaintext; default false
          * @return this builder
          */
-        public Builder startTls(boolean startTls) {
-            settings.startTls = startTls;
-            return this;
-        }
+        public Builder startTls(boolean startTls) { return set(() -> settings.startTls = startTls); }
 
         /**
          * Sets an {@link SslWriteOption} for every handler of the context.
