@@ -5,9 +5,11 @@ import org.bouncycastle.tls.ClientCertificateType;
 import org.bouncycastle.tls.CertificateStatusRequest;
 import org.bouncycastle.tls.DefaultTlsClient;
 import org.bouncycastle.tls.DefaultTlsKeyExchangeFactory;
+import org.bouncycastle.tls.ExtensionType;
 import org.bouncycastle.tls.KeyExchangeAlgorithm;
 import org.bouncycastle.tls.NameType;
 import org.bouncycastle.tls.NamedGroup;
+import org.bouncycastle.tls.NewSessionTicket;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.ServerName;
 import org.bouncycastle.tls.TlsAuthentication;
@@ -24,6 +26,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
+import java.util.Hashtable;
 import java.util.Locale;
 import java.util.Vector;
 
@@ -37,6 +40,8 @@ import java.util.Vector;
 final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls12GroupSource,
         SslWriteSession.ServerNameSource {
 
+    private static final Integer SESSION_TICKET = ExtensionType.session_ticket;
+
     private final PeerConfig config;
     private final String peerHost;
     /** "host:port" for the session cache; null without a host name, and then nothing is resumed. */
@@ -46,6 +51,10 @@ final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls1
     private int tls12Group = -1;
     /** The group of the server's TLS 1.3 key share, read off the wire: bctls-fips records none. */
     private int tls13Group = -1;
+    /** The RFC 5077 ticket offered with the session to resume; null for none. */
+    private byte[] offeredTicket;
+    /** The ticket the server sent in this handshake's NewSessionTicket; null for none. */
+    private byte[] receivedTicket;
 
     BcTlsClient(PeerConfig config, String peerHost, int peerPort, PeerListener listener) {
         super(config.crypto());
@@ -224,14 +233,40 @@ final class BcTlsClient extends DefaultTlsClient implements SslWriteSession.Tls1
     @Override
     public TlsSession getSessionToResume() {
         SessionCache<Object> cache = config.sessionCache();
-        return cache == null || sessionKey == null || HandshakeRecords.isRenegotiation(context) ? null
-                : cache.get(sessionKey, null);
+        SessionCache.Resumption kept = cache == null || sessionKey == null || HandshakeRecords.isRenegotiation(context)
+                ? null : cache.resumption(sessionKey, null);
+        offeredTicket = kept == null ? null : kept.ticket();
+        return kept == null ? null : kept.session();
+    }
+
+    /**
+     * RFC 5077 §3.2: while sessions are kept, the ClientHello's SessionTicket extension asks for a ticket (empty)
+     * or offers the one kept with the session to resume, whose ID bctls sends beside it (§3.4: the server
+     * echoes that ID when it accepts the ticket). Not in a renegotiation, a full handshake.
+     */
+    @Override
+    public Hashtable getClientExtensions() throws IOException {
+        Hashtable extensions = super.getClientExtensions();
+        if (config.sessionCache() != null && sessionKey != null && !HandshakeRecords.isRenegotiation(context)
+                && ProtocolVersion.contains(getProtocolVersions(), ProtocolVersion.TLSv12)) {
+            extensions.put(SESSION_TICKET, offeredTicket == null ? TlsUtils.EMPTY_BYTES : offeredTicket);
+        }
+        return extensions;
+    }
+
+    /** RFC 5077 §3.3: kept with the session when the handshake completes; an empty ticket is none. */
+    @Override
+    public void notifyNewSessionTicket(NewSessionTicket newSessionTicket) throws IOException {
+        byte[] ticket = newSessionTicket.getTicket();
+        receivedTicket = ticket == null || ticket.length == 0 ? null : ticket.clone();
     }
 
     @Override
     public void notifyHandshakeComplete() throws IOException {
         super.notifyHandshakeComplete();
-        HandshakeRecords.completed(config, context, sessionKey, null);
+        HandshakeRecords.completed(config, context, sessionKey, null, receivedTicket);
+        receivedTicket = null;
+        offeredTicket = null;
         listener.handshakeComplete();
     }
 

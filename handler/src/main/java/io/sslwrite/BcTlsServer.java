@@ -7,10 +7,14 @@ import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.CertificateRequest;
 import org.bouncycastle.tls.ClientCertificateType;
 import org.bouncycastle.tls.DefaultTlsServer;
+import org.bouncycastle.tls.ExtensionType;
 import org.bouncycastle.tls.KeyShareEntry;
 import org.bouncycastle.tls.NameType;
 import org.bouncycastle.tls.NamedGroup;
+import org.bouncycastle.tls.NewSessionTicket;
+import org.bouncycastle.tls.ProtocolName;
 import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.ServerName;
 import org.bouncycastle.tls.TlsCredentials;
 import org.bouncycastle.tls.TlsExtensionsUtils;
@@ -18,11 +22,14 @@ import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsSession;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
+import org.bouncycastle.util.Arrays;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.util.Hashtable;
+import java.util.Objects;
 import java.util.Vector;
 
 /**
@@ -40,6 +47,7 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
      * list would be kilobytes of every handshake; without one, clients just offer their certificate.
      */
     private static final int MAX_CERTIFICATE_AUTHORITIES = 64;
+    private static final Integer SESSION_TICKET = ExtensionType.session_ticket;
 
     private final PeerConfig config;
     private final PeerListener listener;
@@ -50,6 +58,10 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     private int[] clientSupportedGroups = new int[0];
     /** The SNI host name the client sent; bctls clears its own copy when the handshake completes. */
     private String sniHostName;
+    /** Whether the client's ClientHello had a SessionTicket extension (RFC 5077 §3.2): it takes tickets. */
+    private boolean clientTakesTickets;
+    /** The state of the ticket the client offered, opened and for this SNI name; null for none (or not ours). */
+    private TicketState offeredTicket;
 
     BcTlsServer(PeerConfig config, PeerListener listener) {
         super(config.crypto());
@@ -126,6 +138,73 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
         }
         // The suites were chosen at init() for the default certificate; the named one may have another key type.
         cipherSuites = getSupportedCipherSuites();
+        openOfferedTicket(clientExtensions);
+    }
+
+    /**
+     * RFC 5077 §3.2: a ClientHello's SessionTicket extension, empty or with a ticket, says the client takes one;
+     * a ticket we can open, made for the SNI name asked for now (RFC 6066 §3), is resumed in
+     * {@link #getSessionToResume}, which bctls calls next. None in a renegotiation, a full handshake.
+     */
+    private void openOfferedTicket(Hashtable<?, ?> clientExtensions) throws IOException {
+        TicketCodec tickets = config.tickets();
+        byte[] ticket = clientExtensions == null || tickets == null || HandshakeRecords.isRenegotiation(context) ? null
+                : TlsUtils.getExtensionData(clientExtensions, SESSION_TICKET);
+        clientTakesTickets = ticket != null;
+        TicketState state = ticket == null || ticket.length == 0 ? null : tickets.open(ticket, System.currentTimeMillis());
+        offeredTicket = state != null && Objects.equals(state.serverName(), sniHostName)
+                && Arrays.contains(offeredCipherSuites, state.cipherSuite())
+                && Arrays.contains(getSupportedCipherSuites(), state.cipherSuite()) ? state : null;
+    }
+
+    /**
+     * RFC 5077 §3.3: a ticket for a full TLS 1.2 handshake of a client that takes them, while we hold keys. Not
+     * for a client that sent a certificate: the ticket does not carry it, so clientAuth servers issue none.
+     */
+    @Override
+    public Hashtable getServerExtensions() throws IOException {
+        Hashtable extensions = super.getServerExtensions();
+        if (clientTakesTickets && !TlsUtils.isTLSv13(context) && config.tickets().issuing()
+                && config.clientAuth() == ClientAuth.NONE) {
+            extensions.put(SESSION_TICKET, TlsUtils.EMPTY_BYTES);
+        }
+        return extensions;
+    }
+
+    /**
+     * A resumed session's server extensions are those stored with it; bctls sends no NewSessionTicket in a
+     * resumed handshake, so the SessionTicket extension a full one stored must not be announced again.
+     */
+    @Override
+    public void getServerExtensionsForConnection(Hashtable serverExtensions) throws IOException {
+        super.getServerExtensionsForConnection(serverExtensions);
+        if (context.getSecurityParametersHandshake().isResumedSession()) {
+            serverExtensions.remove(SESSION_TICKET);
+        }
+    }
+
+    /**
+     * The ticket, sealed under the first key: this session's suite, master secret, SNI name and ALPN protocol.
+     * bctls calls this after the client's Finished, while the master secret lives; {@code extract()} destroys
+     * a secret, so a copy of it is extracted. With the keys removed since the ServerHello, an empty ticket,
+     * which RFC 5077 §3.3 allows.
+     */
+    @Override
+    public NewSessionTicket getNewSessionTicket() throws IOException {
+        SecurityParameters parameters = context.getSecurityParametersHandshake();
+        byte[] secret = getCrypto().adoptSecret(parameters.getMasterSecret()).extract();
+        ProtocolName alpn = parameters.getApplicationProtocol();
+        TicketState state = new TicketState(parameters.getCipherSuite(), parameters.isExtendedMasterSecret(), secret,
+                System.currentTimeMillis(), sniHostName, alpn == null ? null : alpn.getUtf8Decoding());
+        try {
+            byte[] ticket = config.tickets().seal(state);
+            return ticket == null ? new NewSessionTicket(0L, TlsUtils.EMPTY_BYTES)
+                    : new NewSessionTicket(config.tickets().lifetimeHintSeconds(), ticket);
+        } catch (GeneralSecurityException e) {
+            throw new TlsFatalAlert(AlertDescription.internal_error, "cannot seal a session ticket: " + e.getMessage(), e);
+        } finally {
+            java.util.Arrays.fill(secret, (byte) 0);
+        }
     }
 
     @Override
@@ -263,11 +342,22 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     }
 
     /**
-     * A session ID from the cache, for the same SNI name (RFC 6066 §3); null for a full handshake, which a
+     * The session of the ticket the client offered (see {@link #openOfferedTicket}), else a session ID from the
+     * cache, for the same SNI name (RFC 6066 §3); null for a full handshake, which a
      * renegotiation always is (as OpenSSL's SSL_renegotiate: a renegotiation is for new keys or credentials).
      */
     @Override
     public TlsSession getSessionToResume(byte[] sessionID) {
+        TicketState ticket = offeredTicket;
+        offeredTicket = null;
+        if (ticket != null && sessionID.length > 0) {
+            try {
+                // RFC 5077 §3.4: the server echoes the client's session ID when it accepts the ticket.
+                return TlsUtils.importSession(sessionID.clone(), ticket.toSessionParameters(getCrypto()));
+            } catch (IOException e) {
+                // Only the ALPN name is encoded, and it was encoded before: look in the cache instead.
+            }
+        }
         SessionCache<Object> cache = config.sessionCache();
         return cache == null || sessionID.length == 0 || HandshakeRecords.isRenegotiation(context) ? null
                 : cache.get(HandshakeRecords.serverKey(sessionID), sniHostName);
@@ -282,7 +372,7 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
     @Override
     public void notifyHandshakeComplete() throws IOException {
         super.notifyHandshakeComplete();
-        HandshakeRecords.completed(config, context, null, sniHostName);
+        HandshakeRecords.completed(config, context, null, sniHostName, null);
         // What bctls keeps of the ClientHello and of our extensions is read only during the handshake;
         // its notifyHandshakeBeginning() resets the same fields for the next one (a TLS 1.2
         // renegotiation). Dropped now, so that an idle connection does not keep them.

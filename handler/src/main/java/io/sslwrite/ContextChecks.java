@@ -113,6 +113,22 @@ final class ContextChecks {
         return List.of(protocols);
     }
 
+    /** Session ticket keys are a TLS 1.2 server's (bctls 1.84 has no TLS 1.3 tickets). */
+    static void sessionTickets(boolean client, SessionTicketKeys keys, ProtocolVersion[] versions, JcaTlsCrypto crypto)
+            throws SSLException {
+        if (keys == null) {
+            return;
+        }
+        if (client) {
+            throw new SSLException("sessionTicketKeys(): a client issues no tickets; it offers those a server gave"
+                    + " it, keeping them as it keeps sessions (sessionCacheSize)");
+        }
+        if (!ProtocolVersion.contains(versions, ProtocolVersion.TLSv12)) {
+            throw new SSLException("sessionTicketKeys(): tickets are for TLSv1.2 (RFC 5077), and protocols() allows"
+                    + " TLSv1.3 only; bctls 1.84 issues no TLS 1.3 tickets");
+        }
+    }
+
     /**
      * Every key fits its certificate and, for a server, one of the suites; a server has a key, a client
      * names none by SNI.

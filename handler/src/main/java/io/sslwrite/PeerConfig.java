@@ -20,33 +20,39 @@ final class PeerConfig {
     private final ProtocolVersion[] protocolVersions;
     private final int[] cipherSuiteCodes;
     private final int[] namedGroupCodes;
-    private final KeyCredentials credentials;
-    private final ServerCertificates serverCertificates;
-    private final PeerTrust trust;
+    /** Keys, certificates and trust: what {@link SslWriteContext#reload()} replaces, in a copy of this config. */
+    private final ReloadableMaterial.Snapshot material;
     private final ClientAuth clientAuth;
     private final List<String> applicationProtocols;
     private final SessionCache<Object> sessionCache;
     private final KeyLogWriter keyLog;
+    private final TicketCodec tickets;
 
     /**
-     * @param serverCertificates a server's certificates by SNI name; null for a client
+     * @param material the keys, a server's certificates by SNI name (null for a client) and the trust
      * @param sessionCache TLS 1.2 sessions to resume; null when resumption is off
      * @param keyLog null when off
+     * @param tickets a server's session tickets (their keys may be none yet); null for a client
      */
     PeerConfig(JcaTlsCrypto crypto, ProtocolVersion[] protocolVersions, int[] cipherSuiteCodes, int[] namedGroupCodes,
-               KeyCredentials credentials, ServerCertificates serverCertificates, PeerTrust trust, ClientAuth clientAuth,
-               List<String> applicationProtocols, SessionCache<Object> sessionCache, KeyLogWriter keyLog) {
+               ReloadableMaterial.Snapshot material, ClientAuth clientAuth, List<String> applicationProtocols,
+               SessionCache<Object> sessionCache, KeyLogWriter keyLog, TicketCodec tickets) {
         this.crypto = crypto;
         this.protocolVersions = protocolVersions.clone();
         this.cipherSuiteCodes = cipherSuiteCodes.clone();
         this.namedGroupCodes = namedGroupCodes.clone();
-        this.credentials = credentials;
-        this.serverCertificates = serverCertificates;
-        this.trust = trust;
+        this.material = material;
         this.clientAuth = clientAuth;
         this.applicationProtocols = List.copyOf(applicationProtocols);
         this.sessionCache = sessionCache;
         this.keyLog = keyLog;
+        this.tickets = tickets;
+    }
+
+    /** The same configuration with other keys, certificates and trust (a reload); the rest is shared. */
+    PeerConfig withMaterial(ReloadableMaterial.Snapshot newMaterial) {
+        return new PeerConfig(crypto, protocolVersions, cipherSuiteCodes, namedGroupCodes, newMaterial, clientAuth,
+                applicationProtocols, sessionCache, keyLog, tickets);
     }
 
     JcaTlsCrypto crypto() { return crypto; }
@@ -59,13 +65,13 @@ final class PeerConfig {
     int[] namedGroupCodes() { return namedGroupCodes.clone(); }
 
     /** Null for a client without a certificate. */
-    KeyCredentials credentials() { return credentials; }
+    KeyCredentials credentials() { return material.credentials(); }
 
     /** A server's certificates by SNI host name (DESIGN §3.1); null for a client. */
-    ServerCertificates serverCertificates() { return serverCertificates; }
+    ServerCertificates serverCertificates() { return material.serverCertificates(); }
 
     /** Null for a server with {@link ClientAuth#NONE}. */
-    PeerTrust trust() { return trust; }
+    PeerTrust trust() { return material.trust(); }
 
     ClientAuth clientAuth() { return clientAuth; }
 
@@ -74,6 +80,9 @@ final class PeerConfig {
 
     /** The key log (DESIGN §3.1), or null when off. */
     KeyLogWriter keyLog() { return keyLog; }
+
+    /** A server's TLS 1.2 session tickets (DESIGN §3.2); null for a client. */
+    TicketCodec tickets() { return tickets; }
 
     /** {@code true} when every operation runs on a FIPS module (the {@code sslwrite-handler-fips} build). */
     boolean isFips() { return crypto instanceof ApprovedOnlyCrypto; }
@@ -108,7 +117,7 @@ final class PeerConfig {
                 + ", namedGroups=" + groups
                 + (applicationProtocols.isEmpty() ? "" : ", alpn=" + applicationProtocols)
                 + (client ? "" : ", clientAuth=" + clientAuth)
-                + (trust == null ? "" : ", trust=" + trust)
+                + (trust() == null ? "" : ", trust=" + trust())
                 + ", fips=" + (isFips() ? ((ApprovedOnlyCrypto) crypto).module() : "no");
     }
 }

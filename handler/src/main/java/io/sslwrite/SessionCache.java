@@ -26,7 +26,10 @@ import java.util.function.LongSupplier;
  */
 final class SessionCache<K> {
 
-    private record Entry(TlsSession session, String serverName, long createdNanos) { }
+    private record Entry(TlsSession session, String serverName, byte[] ticket, long createdNanos) { }
+
+    /** A client's session and the RFC 5077 ticket the server gave for it (null: resumed by session ID). */
+    record Resumption(TlsSession session, byte[] ticket) { }
 
     private final int capacity;
     private final long timeoutNanos;
@@ -76,7 +79,12 @@ final class SessionCache<K> {
 
     /** Remembers a session of a completed full handshake, made for {@code serverName} (null: no SNI). */
     synchronized void put(K key, TlsSession session, String serverName) {
-        sessions.put(key, new Entry(session, serverName, nanoClock.getAsLong()));
+        put(key, session, serverName, null);
+    }
+
+    /** As {@link #put(Object, TlsSession, String)}, for a client's session that the server gave a ticket for. */
+    synchronized void put(K key, TlsSession session, String serverName, byte[] ticket) {
+        sessions.put(key, new Entry(session, serverName, ticket, nanoClock.getAsLong()));
     }
 
     /**
@@ -84,6 +92,12 @@ final class SessionCache<K> {
      * expired; otherwise null (and an expired or invalidated one is forgotten).
      */
     synchronized TlsSession get(K key, String serverName) {
+        Resumption r = resumption(key, serverName);
+        return r == null ? null : r.session();
+    }
+
+    /** As {@link #get}, with the session's ticket, both from one entry. */
+    synchronized Resumption resumption(K key, String serverName) {
         Entry e = sessions.get(key);
         if (e == null) {
             return null;
@@ -92,7 +106,7 @@ final class SessionCache<K> {
             sessions.remove(key);
             return null;
         }
-        return Objects.equals(e.serverName, serverName) ? e.session : null;
+        return Objects.equals(e.serverName, serverName) ? new Resumption(e.session, e.ticket) : null;
     }
 
     synchronized int size() {

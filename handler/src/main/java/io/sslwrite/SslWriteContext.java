@@ -38,52 +38,47 @@ public final class SslWriteContext {
 
     private final boolean client;
     private final boolean startTls;
-    private final PeerConfig peerConfig;
+    private final ReloadableMaterial material;
     private final Map<ChannelOption<?>, Object> options;
 
-    private SslWriteContext(ContextSettings settings, PeerConfig peerConfig) {
+    private SslWriteContext(ContextSettings settings, ReloadableMaterial material) {
         this.client = settings.client;
         this.startTls = settings.startTls;
-        this.peerConfig = peerConfig;
+        this.material = material;
         this.options = Map.copyOf(settings.options);
     }
 
     /**
-     * A server with the certificate chain (leaf first) and unencrypted private key of two PEM files.
+     * {@return a builder for a server with the certificate chain and unencrypted private key of two PEM files}
      * @param certChainPem the server's certificate chain, leaf first
      * @param keyPem its private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
-     * @return a builder for the server's context
      */
-    public static Builder forServer(File certChainPem, File keyPem) {
-        return forServer(certChainPem, keyPem, null);
-    }
+    public static Builder forServer(File certChainPem, File keyPem) { return forServer(certChainPem, keyPem, null); }
 
     /**
-     * As {@link #forServer(File, File)}.
+     * {@return a builder for the server's context, as {@link #forServer(File, File)}}
      * @param certChainPem the server's certificate chain, leaf first
      * @param keyPem its private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
-     * @return a builder for the server's context
      */
     public static Builder forServer(Path certChainPem, Path keyPem) {
         return new Builder(false).keyManager(certChainPem, keyPem);
     }
 
     /**
-     * As {@link #forServer(File, File)}; {@code keyPassword} decrypts the key (null: it is not encrypted).
+     * {@return a builder as {@link #forServer(File, File)}, whose key {@code keyPassword} decrypts (null: the
+     * key is not encrypted)}
      * @param certChainPem the server's certificate chain, leaf first
      * @param keyPem its private key, encrypted PKCS#8 or any form {@link #forServer(File, File)} reads
      * @param keyPassword the key's password, or null
-     * @return a builder for the server's context
      */
     public static Builder forServer(File certChainPem, File keyPem, String keyPassword) {
         return new Builder(false).keyManager(certChainPem, keyPem, keyPassword);
     }
 
     /**
-     * A server with {@code key} and its chain, leaf first.
+     * {@return a builder for a server with {@code key} and its chain, leaf first}
      * @param key the server's private key
      * @param certChain its certificate chain, leaf first
-     * @return a builder for the server's context
      */
     public static Builder forServer(PrivateKey key, X509Certificate... certChain) {
         return new Builder(false).keyManager(key, certChain);
@@ -102,35 +97,47 @@ public final class SslWriteContext {
     public static Builder forClient() { return new Builder(true); }
 
     /**
-     * A handler for a server, or for a client that sends no SNI and verifies no host name.
+     * {@return a new handler for a server's channel, or a client's that sends no SNI and verifies no host name}
      * @param alloc the allocator for the handler's ciphertext, usually {@code channel.alloc()}
-     * @return a new handler for one channel
      */
     public SslWriteHandler newHandler(ByteBufAllocator alloc) { return newHandler(alloc, null, -1); }
 
     /**
-     * A client handler that sends SNI {@code peerHost} and verifies the server's certificate for it (RFC 6125).
+     * {@return a new client handler that sends SNI {@code peerHost} and verifies the server's certificate for it}
+     * (RFC 6125)
      * @param alloc the allocator for the handler's ciphertext, usually {@code channel.alloc()}
      * @param peerHost the server's host name (or IP literal, which is verified but not sent as SNI)
      * @param peerPort the server's port
-     * @return a new handler for one channel
      */
     public SslWriteHandler newHandler(ByteBufAllocator alloc, String peerHost, int peerPort) {
         return new SslWriteHandler(client, startTls, options, peers(peerHost, peerPort), alloc);
     }
 
-    /** Makes each connection's bctls peer: a client's dials {@code peerHost}, a server's ignores it. */
-    PeerFactory peers(String peerHost, int peerPort) {
-        return client ? listener -> new BcTlsClient(peerConfig, peerHost, peerPort, listener)
-                : listener -> new BcTlsServer(peerConfig, listener);
-    }
+    /** Makes each connection's bctls peer, on the material in use when the connection starts. */
+    PeerFactory peers(String peerHost, int peerPort) { return material.peers(client, peerHost, peerPort); }
+
+    /**
+     * Reads the PEM files (the default certificate, every {@code serverName}, a client's key, a CA file) again,
+     * checks them as {@link Builder#build()} does and swaps them in at once; a {@code KeyManagerFactory} or
+     * {@code TrustManagerFactory} is asked again ({@code init} it with the renewed store first). Handlers made
+     * after it use the new material, those made before keep theirs. Safe from any thread.
+     * @throws SSLException naming the file that does not load or check and why; the material in use stays
+     */
+    public void reload() throws SSLException { material.reload(); }
+
+    /**
+     * Replaces a server's {@link Builder#sessionTicketKeys} at once; to rotate, put the new key first, the old after.
+     * @param keys 80-byte keys, the issuing key first; none stops issuing and accepting tickets
+     * @throws IllegalArgumentException as {@link Builder#sessionTicketKeys}; IllegalStateException for a client
+     */
+    public void setSessionTicketKeys(byte[]... keys) { material.setSessionTicketKeys(keys); }
 
     /** {@return true in the FIPS build ({@code sslwrite-handler-fips}): all crypto from BouncyCastle's FIPS module} */
-    public boolean isFips() { return peerConfig.isFips(); }
+    public boolean isFips() { return material.current().isFips(); }
 
     @Override
     public String toString() {
-        return "SslWriteContext(" + peerConfig.describe(client) + (startTls ? ", startTls" : "") + ")";
+        return "SslWriteContext(" + material.current().describe(client) + (startTls ? ", startTls" : "") + ")";
     }
 
     /**
@@ -142,35 +149,36 @@ public final class SslWriteContext {
 
         private Builder(boolean client) { this.settings = new ContextSettings(client); }
 
+        /** Every setter ends here: applies its setting and returns the builder. */
+        private Builder set(Runnable setting) {
+            setting.run();
+            return this;
+        }
+
+        private static String[] copy(String[] names) { return names == null ? null : names.clone(); }
+
+        private static String setter(String serverName) { return "serverName(\"" + serverName + "\")"; }
+
         /**
          * "TLSv1.3" and/or "TLSv1.2"; null restores the default (both).
          * @param protocols the protocol versions to offer or accept
          * @return this builder
          */
-        public Builder protocols(String... protocols) {
-            settings.protocols = protocols == null ? null : protocols.clone();
-            return this;
-        }
+        public Builder protocols(String... protocols) { return set(() -> settings.protocols = copy(protocols)); }
 
         /**
          * IANA names in order of preference, e.g. "TLS_AES_128_GCM_SHA256"; null restores the default.
          * @param ianaNames the cipher suites
          * @return this builder
          */
-        public Builder cipherSuites(String... ianaNames) {
-            settings.cipherSuites = ianaNames == null ? null : ianaNames.clone();
-            return this;
-        }
+        public Builder cipherSuites(String... ianaNames) { return set(() -> settings.cipherSuites = copy(ianaNames)); }
 
         /**
          * Key-exchange groups in order of preference, e.g. "X25519MLKEM768", "x25519"; null restores the default.
          * @param groups the named groups
          * @return this builder
          */
-        public Builder namedGroups(String... groups) {
-            settings.namedGroups = groups == null ? null : groups.clone();
-            return this;
-        }
+        public Builder namedGroups(String... groups) { return set(() -> settings.namedGroups = copy(groups)); }
 
         /**
          * ALPN protocols (RFC 7301) in order of preference; none (or null) turns ALPN off.
@@ -188,23 +196,21 @@ public final class SslWriteContext {
          * @return this builder
          */
         public Builder clientAuth(ClientAuth clientAuth) {
-            settings.clientAuth = requireNonNull(clientAuth, "clientAuth");
-            return this;
+            return set(() -> settings.clientAuth = requireNonNull(clientAuth, "clientAuth"));
         }
 
         /**
-         * Trust exactly the CA certificates of a PEM file.
+         * Trust exactly the CA certificates of a PEM file; {@link SslWriteContext#reload()} reads it again.
          * @param caPem the CA certificates
          * @return this builder
          */
         public Builder trustManager(File caPem) {
-            return trustManager(PemReader.readCertificates(requireNonNull(caPem, "caPem")));
+            return set(() -> settings.trust(PemReader.readCertificates(requireNonNull(caPem, "caPem")), caPem, null));
         }
 
         /**
-         * Trust exactly the CA certificates of a PEM file.
+         * {@return this builder, as {@link #trustManager(File)}}
          * @param caPem the CA certificates
-         * @return this builder
          */
         public Builder trustManager(Path caPem) { return trustManager(PemReader.file(caPem, "caPem")); }
 
@@ -214,9 +220,7 @@ public final class SslWriteContext {
          * @return this builder
          */
         public Builder trustManager(X509Certificate... cas) {
-            settings.trustAnchors = PeerTrust.checkedAnchors(cas);
-            settings.trustManagerFactory = null;
-            return this;
+            return set(() -> settings.trust(PeerTrust.checkedAnchors(cas), null, null));
         }
 
         /**
@@ -225,9 +229,7 @@ public final class SslWriteContext {
          * @return this builder
          */
         public Builder trustManager(TrustManagerFactory tmf) {
-            settings.trustManagerFactory = requireNonNull(tmf, "tmf");
-            settings.trustAnchors = null;
-            return this;
+            return set(() -> settings.trust(null, null, requireNonNull(tmf, "tmf")));
         }
 
         /**
@@ -236,32 +238,26 @@ public final class SslWriteContext {
          * @param keyPem the private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
          * @return this builder
          */
-        public Builder keyManager(File certChainPem, File keyPem) {
-            return keyManager(certChainPem, keyPem, null);
-        }
+        public Builder keyManager(File certChainPem, File keyPem) { return keyManager(certChainPem, keyPem, null); }
 
         /**
-         * As {@link #keyManager(File, File)}.
+         * {@return this builder, as {@link #keyManager(File, File)}}
          * @param certChainPem the certificate chain, leaf first
          * @param keyPem the private key (PKCS#8, PKCS#1 RSA or SEC1 EC)
-         * @return this builder
          */
         public Builder keyManager(Path certChainPem, Path keyPem) {
             return keyManager(PemReader.file(certChainPem, "certChainPem"), PemReader.file(keyPem, "keyPem"));
         }
 
         /**
-         * As {@link #keyManager(File, File)}; {@code keyPassword} decrypts the key (null: not encrypted).
+         * {@return this builder, as {@link #keyManager(File, File)} for a key {@code keyPassword} decrypts}
          * @param certChainPem the certificate chain, leaf first
          * @param keyPem the private key, encrypted PKCS#8 or any form {@link #keyManager(File, File)} reads
-         * @param keyPassword the key's password, or null
-         * @return this builder
+         * @param keyPassword the key's password, or null (not encrypted)
          */
         public Builder keyManager(File certChainPem, File keyPem, String keyPassword) {
-            requireNonNull(certChainPem, "certChainPem");
-            requireNonNull(keyPem, "keyPem");
-            X509Certificate[] chain = PemReader.readCertificates(certChainPem);
-            return keyManager(PemReader.readPrivateKey(keyPem, keyPassword), chain);
+            settings.credentials = CredentialSource.pem("keyManager()", certChainPem, keyPem, keyPassword);
+            return this;
         }
 
         /**
@@ -271,20 +267,19 @@ public final class SslWriteContext {
          * @return this builder
          */
         public Builder keyManager(PrivateKey key, X509Certificate... certChain) {
-            settings.credentials = KeyCredentials.of("keyManager()", key, certChain);
-            return this;
+            return set(() -> settings.credentials = CredentialSource.fixed("keyManager()", key, certChain));
         }
 
         /**
-         * Our key and chain from the alias {@code kmf}'s {@code X509KeyManager} chooses, once, here (a server
-         * asks per key type, EC first; a client asks for EC or RSA).
+         * Our key and chain from the alias {@code kmf}'s {@code X509KeyManager} chooses, here and at each
+         * {@link SslWriteContext#reload()} (a server asks per key type, EC first; a client asks for EC or RSA).
          * @param kmf an initialised key manager factory
          * @return this builder
          * @throws IllegalArgumentException if it is not initialised or has no EC or RSA key, listing what it has
          */
         public Builder keyManager(KeyManagerFactory kmf) {
-            KeyManagerCredentials chosen = KeyManagerCredentials.of(kmf, !settings.client);
-            return keyManager(chosen.key(), chosen.chain());
+            settings.credentials = CredentialSource.keyManagerFactory("keyManager()", kmf, !settings.client);
+            return this;
         }
 
         /**
@@ -298,33 +293,27 @@ public final class SslWriteContext {
          * @throws IllegalArgumentException for a malformed name or an unreadable PEM file
          */
         public Builder serverName(String name, File certChainPem, File keyPem) {
-            requireNonNull(certChainPem, "certChainPem");
-            requireNonNull(keyPem, "keyPem");
-            return serverName(name, PemReader.readPrivateKey(keyPem, null), PemReader.readCertificates(certChainPem));
+            return set(() -> settings.serverName(name, CredentialSource.pem(setter(name), certChainPem, keyPem, null)));
         }
 
         /**
-         * As {@link #serverName(String, File, File)}.
+         * {@return this builder, as {@link #serverName(String, File, File)}}
          * @param name the host name, or a one-label wildcard
          * @param certChainPem the certificate chain for that name, leaf first
          * @param keyPem its unencrypted private key
-         * @return this builder
          */
         public Builder serverName(String name, Path certChainPem, Path keyPem) {
             return serverName(name, PemReader.file(certChainPem, "certChainPem"), PemReader.file(keyPem, "keyPem"));
         }
 
         /**
-         * As {@link #serverName(String, File, File)}, with the key and its chain, leaf first.
+         * {@return this builder, as {@link #serverName(String, File, File)} with the key and its chain}
          * @param name the host name, or a one-label wildcard
          * @param key the private key for that name
          * @param certChain its certificate chain, leaf first
-         * @return this builder
          */
         public Builder serverName(String name, PrivateKey key, X509Certificate... certChain) {
-            String setter = "serverName(\"" + name + "\")";
-            settings.serverNames.put(ServerCertificates.normalise(name), KeyCredentials.of(setter, key, certChain));
-            return this;
+            return set(() -> settings.serverName(name, CredentialSource.fixed(setter(name), key, certChain)));
         }
 
         /**
@@ -335,8 +324,7 @@ public final class SslWriteContext {
          * @throws IllegalArgumentException for a negative size
          */
         public Builder sessionCacheSize(int size) {
-            settings.sessionCacheSize = SessionCache.checkedSize(size);
-            return this;
+            return set(() -> settings.sessionCacheSize = SessionCache.checkedSize(size));
         }
 
         /**
@@ -346,8 +334,20 @@ public final class SslWriteContext {
          * @throws IllegalArgumentException for a zero or negative duration
          */
         public Builder sessionTimeout(Duration timeout) {
-            settings.sessionTimeout = SessionCache.checkedTimeout(timeout);
-            return this;
+            return set(() -> settings.sessionTimeout = SessionCache.checkedTimeout(timeout));
+        }
+
+        /**
+         * Server: resume TLS 1.2 sessions by stateless tickets (RFC 5077) that every server holding the keys opens.
+         * Keys are 80 bytes, as nginx's {@code ssl_session_ticket_key} files: a 16-byte name, a 32-byte HMAC
+         * secret, a 32-byte AES key. The first seals new tickets, all open them; a ticket under another key, for
+         * another SNI name or older than {@link #sessionTimeout} gets a full handshake. None by default.
+         * @param keys one or more 80-byte keys, the issuing key first
+         * @return this builder
+         * @throws IllegalArgumentException for no key, a key of another length or two keys of one name
+         */
+        public Builder sessionTicketKeys(byte[]... keys) {
+            return set(() -> settings.ticketKeys = SessionTicketKeys.parse("sessionTicketKeys()", keys));
         }
 
         /**
@@ -356,10 +356,7 @@ public final class SslWriteContext {
          * @param file the key log to append to; null (the default) turns it off
          * @return this builder
          */
-        public Builder keyLog(Path file) {
-            settings.keyLogFile = file;
-            return this;
-        }
+        public Builder keyLog(Path file) { return set(() -> settings.keyLogFile = file); }
 
         /**
          * STARTTLS, as Netty's {@code SslHandler(engine, true)}: the first flush's writes pass in plaintext, then
@@ -367,10 +364,7 @@ public final class SslWriteContext {
          * @param startTls whether the first flush's writes go out in plaintext; default false
          * @return this builder
          */
-        public Builder startTls(boolean startTls) {
-            settings.startTls = startTls;
-            return this;
-        }
+        public Builder startTls(boolean startTls) { return set(() -> settings.startTls = startTls); }
 
         /**
          * Sets an {@link SslWriteOption} for every handler of the context.
@@ -394,7 +388,7 @@ public final class SslWriteContext {
          *         valid names), a key not of its certificate, an expired certificate, an unusable trust manager
          */
         public SslWriteContext build() throws SSLException {
-            return new SslWriteContext(settings, settings.peerConfig());
+            return new SslWriteContext(settings, settings.material());
         }
     }
 }

@@ -19,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -32,10 +33,14 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java io.sslwrite.examples.HttpsServer [--port 8443] [--bind 127.0.0.1] [--cert chain.pem --key key.pem] [--files DIR]
+ *                                      [--ticket-keys FILE[,FILE...]]
  * </pre>
  *
  * Without {@code --cert}/{@code --key} it makes a CA and a certificate for {@code localhost} at start-up
- * and prints a {@code curl --cacert} line that verifies it. From code: {@link #start(int, SslWriteContext)}
+ * and prints a {@code curl --cacert} line that verifies it. With them it watches the two files and reloads
+ * them when they change ({@link CertificateWatcher}), printing one line per reload. {@code --ticket-keys}
+ * turns on TLS 1.2 session tickets with 80-byte key files, the first issuing, as nginx's
+ * {@code ssl_session_ticket_key}: servers given the same files resume each other's sessions. From code: {@link #start(int, SslWriteContext)}
  * on port 0 ({@link #start(InetAddress, int, SslWriteContext, Path)} to serve files), {@link #port()},
  * {@link #close()}.
  */
@@ -57,15 +62,17 @@ public final class HttpsServer implements AutoCloseable {
     private final Channel serverChannel;
     private final DemoCertificate demoCertificate;
     private final FileDirectory files;
+    private final SslWriteContext tls;
     private final int port;
 
     private HttpsServer(EventLoopGroup acceptGroup, EventLoopGroup ioGroup, Channel serverChannel,
-                        DemoCertificate demoCertificate, FileDirectory files) {
+                        DemoCertificate demoCertificate, FileDirectory files, SslWriteContext tls) {
         this.acceptGroup = acceptGroup;
         this.ioGroup = ioGroup;
         this.serverChannel = serverChannel;
         this.demoCertificate = demoCertificate;
         this.files = files;
+        this.tls = tls;
         this.port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }
 
@@ -138,7 +145,7 @@ public final class HttpsServer implements AutoCloseable {
                 bootstrap.childOption(ChannelOption.ALLOCATOR, alloc);
             }
             Channel serverChannel = bootstrap.bind(bindAddress, port).sync().channel();
-            return new HttpsServer(acceptGroup, ioGroup, serverChannel, demoCertificate, fileDirectory);
+            return new HttpsServer(acceptGroup, ioGroup, serverChannel, demoCertificate, fileDirectory, tls);
         } catch (Exception | Error e) {
             acceptGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             ioGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -190,6 +197,7 @@ public final class HttpsServer implements AutoCloseable {
         File cert = null;
         File key = null;
         Path files = null;
+        List<Path> ticketKeyFiles = List.of();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("-h") || arg.equals("--help")) {
@@ -206,6 +214,7 @@ public final class HttpsServer implements AutoCloseable {
                 case "--cert" -> cert = new File(value);
                 case "--key" -> key = new File(value);
                 case "--files" -> files = Path.of(value);
+                case "--ticket-keys" -> ticketKeyFiles = Stream.of(value.split(",")).map(Path::of).toList();
                 default -> exitWithUsage("unknown option " + arg);
             }
         }
@@ -215,13 +224,47 @@ public final class HttpsServer implements AutoCloseable {
         if (files != null && !Files.isDirectory(files)) {
             exitWithUsage("--files: " + files + " is not a directory");
         }
+        byte[][] ticketKeys = readTicketKeys(ticketKeyFiles);
         SslWriteContext context = cert == null ? null
                 : SslWriteContext.forServer(cert, key).applicationProtocols(ALPN).build();
 
         HttpsServer server = start(bindAddress, port, context, files);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "sslwrite-demo-shutdown"));
+        if (ticketKeys.length > 0) {
+            try {
+                server.tls.setSessionTicketKeys(ticketKeys);
+            } catch (IllegalArgumentException e) {
+                exitWithUsage("--ticket-keys: " + e.getMessage());
+            }
+        }
         System.out.println(server.banner(bindAddress));
+        if (cert != null) {
+            CertificateWatcher.watch(server.ioGroup.next(), server.tls, cert, key, WATCH_PERIOD_MILLIS, System.out);
+            System.out.println("Watching " + cert + " and " + key + " (every " + WATCH_PERIOD_MILLIS + " ms):"
+                    + " replace them and the server reloads its certificate.");
+        }
+        if (ticketKeys.length > 0) {
+            System.out.println("TLS 1.2 session tickets under " + ticketKeys.length + " key(s) of " + ticketKeyFiles
+                    + ", the first issuing; resume with: openssl s_client -tls1_2 -connect localhost:" + server.port
+                    + " -sess_out s.pem, then -sess_in s.pem (\"Reused\").");
+        }
         server.awaitClose();
+    }
+
+    /** How often the demo looks at its --cert and --key files. */
+    private static final long WATCH_PERIOD_MILLIS = 1000;
+
+    /** The contents of the --ticket-keys files, in order; each must be 80 bytes (checked by the context). */
+    private static byte[][] readTicketKeys(List<Path> paths) {
+        byte[][] keys = new byte[paths.size()][];
+        for (int i = 0; i < keys.length; i++) {
+            try {
+                keys[i] = Files.readAllBytes(paths.get(i));
+            } catch (IOException e) {
+                exitWithUsage("--ticket-keys: cannot read " + paths.get(i) + ": " + e);
+            }
+        }
+        return keys;
     }
 
     private String banner(InetAddress bindAddress) {
@@ -330,10 +373,14 @@ public final class HttpsServer implements AutoCloseable {
 
     private static final String USAGE = """
             usage: HttpsServer [--port P] [--bind ADDRESS] [--cert chain.pem --key key.pem] [--files DIR]
+                               [--ticket-keys FILE[,FILE...]]
               --port P        port to listen on (default 8443; 0 picks a free one)
               --bind ADDRESS  local address to listen on (default the loopback address)
-              --cert, --key   PEM certificate chain (leaf first) and PKCS#8 private key; without them
-                              a CA and a certificate for localhost are made in a temporary directory
+              --cert, --key   PEM certificate chain (leaf first) and PKCS#8 private key, reloaded when
+                              they change; without them a CA and a certificate for localhost are made
+                              in a temporary directory
               --files DIR     serve the regular files of DIR at /files/NAME (default: none, /files is 404);
-                              names with / or .. and symbolic links are refused""";
+                              names with / or .. and symbolic links are refused
+              --ticket-keys   TLS 1.2 session ticket keys: 80-byte files (openssl rand 80 > t.key), as
+                              nginx's ssl_session_ticket_key; the first issues tickets, all accept them""";
 }
