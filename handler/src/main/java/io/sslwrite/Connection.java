@@ -40,6 +40,7 @@ final class Connection {
     final ProtocolEvents events;
     final Promise<Channel> handshakePromise;
     final Promise<Channel> sslClosePromise;
+    final ConnectionStats stats;
 
     private ConnectionState state;
     private volatile SslWriteSession session;
@@ -49,7 +50,8 @@ final class Connection {
     private ScheduledFuture<?> handshakeTimer;
 
     Connection(ChannelHandlerContext ctx, ByteBufAllocator alloc, boolean client, boolean startTls, HandlerOptions options,
-               WriteQueue queue, PeerFactory peers, Promise<Channel> handshakePromise, Promise<Channel> sslClosePromise) {
+               WriteQueue queue, PeerFactory peers, Promise<Channel> handshakePromise, Promise<Channel> sslClosePromise,
+               ConnectionStats stats) {
         this.state = startTls ? ConnectionState.PLAINTEXT : ConnectionState.NEW;
         this.ctx = ctx;
         this.alloc = alloc;
@@ -58,6 +60,7 @@ final class Connection {
         this.queue = queue;
         this.handshakePromise = handshakePromise;
         this.sslClosePromise = sslClosePromise;
+        this.stats = stats;
         this.events = new ProtocolEvents(this);
         this.peer = peers.newPeer(events);
         this.protocol = client ? new BcClientProtocol(events, alloc) : new BcServerProtocol(events, alloc);
@@ -109,6 +112,7 @@ final class Connection {
             return;
         }
         moveTo(ConnectionState.HANDSHAKING);
+        stats.handshakeStarted();
         closer.takeOverHalfClosure();
         long timeout = options.handshakeTimeoutMillis();
         if (timeout > 0) {
@@ -153,6 +157,7 @@ final class Connection {
         }
         session = new SslWriteSession(((BcProtocol) protocol).tlsContext(), peer, renegotiations);
         pump.negotiated(session);
+        stats.handshakeCompleted(session);
         if (initial) {
             handshakePromise.trySuccess(ctx.channel());
             ctx.fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
@@ -183,6 +188,7 @@ final class Connection {
         }
         boolean handshaking = !handshakePromise.isDone();
         state = state.moveTo(how.state);
+        stats.ended(how, cause);
         cancelHandshakeTimer();
         queue.failAll(cause);
         queue.updateWritability(ctx.channel());

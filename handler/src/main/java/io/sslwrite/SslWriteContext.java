@@ -40,6 +40,7 @@ public final class SslWriteContext {
     private final boolean startTls;
     private final PeerConfig peerConfig;
     private final Map<ChannelOption<?>, Object> options;
+    private final ContextStats stats = new ContextStats();
 
     private SslWriteContext(ContextSettings settings, PeerConfig peerConfig) {
         this.client = settings.client;
@@ -116,7 +117,7 @@ public final class SslWriteContext {
      * @return a new handler for one channel
      */
     public SslWriteHandler newHandler(ByteBufAllocator alloc, String peerHost, int peerPort) {
-        return new SslWriteHandler(client, startTls, options, peers(peerHost, peerPort), alloc);
+        return new SslWriteHandler(client, startTls, options, peers(peerHost, peerPort), alloc, stats);
     }
 
     /** Makes each connection's bctls peer: a client's dials {@code peerHost}, a server's ignores it. */
@@ -396,5 +397,18 @@ public final class SslWriteContext {
         public SslWriteContext build() throws SSLException {
             return new SslWriteContext(settings, settings.peerConfig());
         }
+    }
+
+    /**
+     * What every handler made from this context has done since {@link Builder#build()}: handshakes started,
+     * completed, failed (by alert and by cause) and resumed, the protocols, suites and groups negotiated,
+     * connections open, bytes encrypted and decrypted, writes refused, plaintext queued (DESIGN §3.2).
+     * Counting is per event loop and costs the connections no lock; the snapshot adds the loops up, so it
+     * may be a moment behind them. Safe to call from any thread.
+     *
+     * @return an immutable snapshot
+     */
+    public SslWriteStats stats() {
+        return stats.snapshot();
     }
 }

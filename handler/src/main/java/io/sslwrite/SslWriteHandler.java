@@ -43,18 +43,20 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     private final HandlerOptions options;
     private final PeerFactory peers;
     private final ByteBufAllocator alloc;
+    private final ContextStats stats;
     private final WriteQueue queue = new WriteQueue();
     private Promise<Channel> handshakePromise;
     private Promise<Channel> sslClosePromise;
     private volatile Connection conn;
 
     SslWriteHandler(boolean client, boolean startTls, Map<ChannelOption<?>, Object> options, PeerFactory peers,
-                    ByteBufAllocator alloc) {
+                    ByteBufAllocator alloc, ContextStats stats) {
         this.client = client;
         this.startTls = startTls;
         this.options = new HandlerOptions(client, options);
         this.peers = peers;
         this.alloc = alloc;
+        this.stats = stats;
     }
 
     // ---- Public API (DESIGN §3) ----
@@ -133,7 +135,8 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
                 sslClosePromise = ctx.executor().newPromise();
             }
         }
-        conn = new Connection(ctx, alloc, client, startTls, options, queue, peers, handshakePromise, sslClosePromise);
+        conn = new Connection(ctx, alloc, client, startTls, options, queue, peers, handshakePromise, sslClosePromise,
+                stats.newConnection(queue));
         if (ctx.channel().isActive()) {
             conn.start();
         }
