@@ -40,6 +40,7 @@ final class Connection {
     final ProtocolEvents events;
     final Promise<Channel> handshakePromise;
     final Promise<Channel> sslClosePromise;
+    final ConnectionStats stats;
 
     private ConnectionState state;
     private Ending ending;
@@ -50,7 +51,8 @@ final class Connection {
     private ScheduledFuture<?> handshakeTimer;
 
     Connection(ChannelHandlerContext ctx, ByteBufAllocator alloc, boolean client, boolean startTls, HandlerOptions options,
-               WriteQueue queue, PeerFactory peers, Promise<Channel> handshakePromise, Promise<Channel> sslClosePromise) {
+               WriteQueue queue, PeerFactory peers, Promise<Channel> handshakePromise, Promise<Channel> sslClosePromise,
+               ConnectionStats stats) {
         this.state = startTls ? ConnectionState.PLAINTEXT : ConnectionState.NEW;
         this.ctx = ctx;
         this.alloc = alloc;
@@ -59,6 +61,7 @@ final class Connection {
         this.queue = queue;
         this.handshakePromise = handshakePromise;
         this.sslClosePromise = sslClosePromise;
+        this.stats = stats;
         this.events = new ProtocolEvents(this);
         this.peer = peers.newPeer(events);
         this.protocol = client ? new BcClientProtocol(events, alloc) : new BcServerProtocol(events, alloc);
@@ -110,6 +113,7 @@ final class Connection {
             return;
         }
         moveTo(ConnectionState.HANDSHAKING);
+        stats.handshakeStarted();
         closer.takeOverHalfClosure();
         long timeout = options.handshakeTimeoutMillis();
         if (timeout > 0) {
@@ -154,6 +158,7 @@ final class Connection {
         }
         session = new SslWriteSession(((BcProtocol) protocol).tlsContext(), peer, renegotiations);
         pump.negotiated(session);
+        stats.handshakeCompleted(session);
         if (initial) {
             handshakePromise.trySuccess(ctx.channel());
             ctx.fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
@@ -189,6 +194,7 @@ final class Connection {
         boolean beforeHandshake = state.isBeforeHandshake();
         state = state.moveTo(ConnectionState.DRAINING);
         ending = how;
+        stats.ended(how, cause);
         cancelHandshakeTimer();
         closer.sendLastBytes(how);
         queue.failAll(cause);

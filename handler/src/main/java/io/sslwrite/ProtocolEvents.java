@@ -36,6 +36,7 @@ final class ProtocolEvents implements PeerListener, RenegotiationGate {
 
     @Override
     public void alertRaised(short level, short description, String message, Throwable cause) {
+        conn.stats.alertSent(level, description);
         if (level == AlertLevel.fatal && fatalAlertRaised == null) {
             fatalAlertRaised = new RaisedAlert(description, message, cause);
         }
@@ -43,6 +44,7 @@ final class ProtocolEvents implements PeerListener, RenegotiationGate {
 
     @Override
     public void alertReceived(short level, short description) {
+        conn.stats.alertReceived(level, description);
         if (level == AlertLevel.warning && description == AlertDescription.close_notify) {
             reported.add(Reported.PEER_CLOSE_NOTIFY);
         } else if (level == AlertLevel.warning) {

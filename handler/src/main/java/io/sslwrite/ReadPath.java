@@ -95,6 +95,7 @@ final class ReadPath implements ReadFramer.RecordSink {
         ByteBuf plaintext = conn.alloc.buffer(available);
         int n = conn.protocol.readInput(plaintext.internalNioBuffer(0, available), available);
         plaintext.writerIndex(n);
+        conn.stats.decrypted(n);
         firedReadInBatch = true;
         readRequested = false;
         conn.ctx.fireChannelRead(plaintext);

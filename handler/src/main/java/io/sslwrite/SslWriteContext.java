@@ -40,6 +40,7 @@ public final class SslWriteContext {
     private final boolean startTls;
     private final ReloadableMaterial material;
     private final Map<ChannelOption<?>, Object> options;
+    private final ContextStats stats = new ContextStats();
 
     private SslWriteContext(ContextSettings settings, ReloadableMaterial material) {
         this.client = settings.client;
@@ -110,7 +111,7 @@ public final class SslWriteContext {
      * @param peerPort the server's port
      */
     public SslWriteHandler newHandler(ByteBufAllocator alloc, String peerHost, int peerPort) {
-        return new SslWriteHandler(client, startTls, options, peers(peerHost, peerPort), alloc);
+        return new SslWriteHandler(client, startTls, options, peers(peerHost, peerPort), alloc, stats);
     }
 
     /** Makes each connection's bctls peer, on the material in use when the connection starts. */
@@ -390,5 +391,18 @@ public final class SslWriteContext {
         public SslWriteContext build() throws SSLException {
             return new SslWriteContext(settings, settings.material());
         }
+    }
+
+    /**
+     * What every handler made from this context has done since {@link Builder#build()}: handshakes started,
+     * completed, failed (by alert and by cause) and resumed, the protocols, suites and groups negotiated,
+     * connections open, bytes encrypted and decrypted, writes refused, plaintext queued (DESIGN §3.2).
+     * Counting is per event loop and costs the connections no lock; the snapshot adds the loops up, so it
+     * may be a moment behind them. Safe to call from any thread.
+     *
+     * @return an immutable snapshot
+     */
+    public SslWriteStats stats() {
+        return stats.snapshot();
     }
 }

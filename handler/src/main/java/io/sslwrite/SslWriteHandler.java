@@ -44,18 +44,20 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
     private final HandlerOptions options;
     private final PeerFactory peers;
     private final ByteBufAllocator alloc;
+    private final ContextStats stats;
     private final WriteQueue queue = new WriteQueue();
     private Promise<Channel> handshakePromise;
     private Promise<Channel> sslClosePromise;
     private volatile Connection conn;
 
     SslWriteHandler(boolean client, boolean startTls, Map<ChannelOption<?>, Object> options, PeerFactory peers,
-                    ByteBufAllocator alloc) {
+                    ByteBufAllocator alloc, ContextStats stats) {
         this.client = client;
         this.startTls = startTls;
         this.options = new HandlerOptions(client, options);
         this.peers = peers;
         this.alloc = alloc;
+        this.stats = stats;
     }
 
     // ---- Public API (DESIGN §3) ----
@@ -141,7 +143,8 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
             }
         }
         try {
-            conn = new Connection(ctx, alloc, client, startTls, options, queue, peers, handshakePromise, sslClosePromise);
+            conn = new Connection(ctx, alloc, client, startTls, options, queue, peers, handshakePromise, sslClosePromise,
+                    stats.newConnection(queue));
         } catch (RuntimeException e) {
             // Netty removes the handler and fires exceptionCaught with this; the futures fail with it.
             SSLException cause = new SSLHandshakeException("the TLS connection could not be set up: " + e.getMessage());

@@ -63,6 +63,8 @@ final class WritePump implements Batch.Owner {
             write.fail(refusal);
         } else if (conn.queue.offer(write, conn.options.maxPendingBytes())) {
             conn.queue.updateWritability(conn.ctx.channel());
+        } else {
+            conn.stats.writeRefused();
         }
     }
 
@@ -162,6 +164,7 @@ final class WritePump implements Batch.Owner {
                 try {
                     conn.encoder.encrypt(conn.queue, sizer, now(), partialWrite, batch);
                     out = conn.encoder.takeOutput(batch);
+                    conn.stats.encrypted(batch.plaintextBytes);
                 } catch (IOException | RuntimeException e) {
                     // Writes whose last byte is in this batch have left the queue: they fail with it.
                     SSLException cause = conn.events.failure(e);

@@ -26,11 +26,13 @@ final class DemoProtocolNegotiator extends SslWriteProtocolNegotiationHandler {
 
     private final String homePage;
     private final FileDirectory files;
+    private final DemoMetrics metrics;
 
-    DemoProtocolNegotiator(String homePage, FileDirectory files) {
+    DemoProtocolNegotiator(String homePage, FileDirectory files, DemoMetrics metrics) {
         super("http/1.1");
         this.homePage = homePage;
         this.files = files;
+        this.metrics = metrics;
     }
 
     @Override
@@ -44,7 +46,7 @@ final class DemoProtocolNegotiator extends SslWriteProtocolNegotiationHandler {
                             stream.pipeline().addLast(
                                     new Http2StreamFrameToHttpObjectCodec(true),
                                     new ChunkedWriteHandler(),
-                                    new DemoRequestHandler(homePage, files, false));
+                                    new DemoRequestHandler(homePage, files, metrics, false));
                         }
                     }));
         } else {
@@ -52,7 +54,7 @@ final class DemoProtocolNegotiator extends SslWriteProtocolNegotiationHandler {
                     new HttpServerCodec(),
                     new HttpServerKeepAliveHandler(),
                     new HttpServerExpectContinueHandler(),
-                    new DemoRequestHandler(homePage, files));
+                    new DemoRequestHandler(homePage, files, metrics));
         }
     }
 }

@@ -45,6 +45,8 @@ import static io.netty.handler.codec.http.HttpVersion.HTTP_1_1;
  *       decides which names are served), as one {@link DefaultFileRegion} written straight through the codec,
  *       which passes it on unchanged, to the TLS handler, which reads it record by record as the transport
  *       takes them. Without {@code --files}: 404 saying so.</li>
+ *   <li>{@code GET /metrics}: the TLS statistics of the server's context in the Prometheus text format
+ *       ({@link DemoMetrics}).</li>
  *   <li>{@code GET /}: a short page naming the routes. Anything else: 404 (405 for a known path with the
  *       wrong method, 400 for a request the codec could not parse).</li>
  * </ul>
@@ -63,6 +65,9 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
 
     /** The directory of {@code /files/NAME}, or null when the server was started without one. */
     private final FileDirectory files;
+
+    /** The TLS statistics {@code GET /metrics} shows. */
+    private final DemoMetrics metrics;
 
     /**
      * Whether files go out as one {@link DefaultFileRegion} (HTTP/1.1: the codec passes it through to the TLS
@@ -83,17 +88,19 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
     /**
      * @param homePage the text of {@code GET /}, made once by the server since it names the port and the CA file
      * @param files    the directory {@code /files/NAME} serves, or null for none
+     * @param metrics  what {@code GET /metrics} shows
      */
-    DemoRequestHandler(String homePage, FileDirectory files) {
-        this(homePage, files, true);
+    DemoRequestHandler(String homePage, FileDirectory files, DemoMetrics metrics) {
+        this(homePage, files, metrics, true);
     }
 
     /**
      * @param fileRegions false on an HTTP/2 stream, whose pipeline must then hold a {@code ChunkedWriteHandler}
      */
-    DemoRequestHandler(String homePage, FileDirectory files, boolean fileRegions) {
+    DemoRequestHandler(String homePage, FileDirectory files, DemoMetrics metrics, boolean fileRegions) {
         this.homePage = homePage;
         this.files = files;
+        this.metrics = metrics;
         this.fileRegions = fileRegions;
     }
 
@@ -165,6 +172,12 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
         if (path.equals("/")) {
             if (method.equals(HttpMethod.GET)) {
                 send(ctx, HttpResponseStatus.OK, homePage);
+            } else {
+                sendMethodNotAllowed(ctx, "GET");
+            }
+        } else if (path.equals("/metrics")) {
+            if (method.equals(HttpMethod.GET)) {
+                send(ctx, HttpResponseStatus.OK, DemoMetrics.CONTENT_TYPE, metrics.scrape());
             } else {
                 sendMethodNotAllowed(ctx, "GET");
             }
@@ -327,6 +340,12 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
 
     private static void send(ChannelHandlerContext ctx, HttpResponseStatus status, String text) {
         ctx.write(textResponse(ctx, status, text)).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    }
+
+    private static void send(ChannelHandlerContext ctx, HttpResponseStatus status, String contentType, String text) {
+        FullHttpResponse response = textResponse(ctx, status, text);
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        ctx.write(response).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     }
 
     private static void sendMethodNotAllowed(ChannelHandlerContext ctx, String allowed) {

@@ -29,7 +29,8 @@ import java.util.stream.Stream;
  * back-pressure seen from a real client. {@code GET /bytes/N} streams N bytes of {@link BodyPattern}
  * (any N, many GiB included) in constant memory, {@code POST /echo} streams the request body back,
  * {@code GET /files/NAME} sends a file of the {@code --files} directory as a {@code FileRegion}, read by the
- * TLS handler only as fast as the client takes it, {@code GET /} says what is there.
+ * TLS handler only as fast as the client takes it, {@code GET /metrics} shows the TLS statistics in the
+ * Prometheus text format, {@code GET /} says what is there.
  *
  * <pre>
  * java io.sslwrite.examples.HttpsServer [--port 8443] [--bind 127.0.0.1] [--cert chain.pem --key key.pem] [--files DIR]
@@ -63,16 +64,19 @@ public final class HttpsServer implements AutoCloseable {
     private final DemoCertificate demoCertificate;
     private final FileDirectory files;
     private final SslWriteContext tls;
+    private final DemoMetrics metrics;
     private final int port;
 
     private HttpsServer(EventLoopGroup acceptGroup, EventLoopGroup ioGroup, Channel serverChannel,
-                        DemoCertificate demoCertificate, FileDirectory files, SslWriteContext tls) {
+                        DemoCertificate demoCertificate, FileDirectory files, SslWriteContext tls,
+                        DemoMetrics metrics) {
         this.acceptGroup = acceptGroup;
         this.ioGroup = ioGroup;
         this.serverChannel = serverChannel;
         this.demoCertificate = demoCertificate;
         this.files = files;
         this.tls = tls;
+        this.metrics = metrics;
         this.port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }
 
@@ -121,6 +125,7 @@ public final class HttpsServer implements AutoCloseable {
         }
         SslWriteContext tls = context;
         String curlTrust = curlTrust(demoCertificate);
+        DemoMetrics metrics = new DemoMetrics(tls);
 
         EventLoopGroup acceptGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup ioGroup = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
@@ -138,15 +143,17 @@ public final class HttpsServer implements AutoCloseable {
                             ch.pipeline().addLast(
                                     tls.newHandler(ch.alloc()),
                                     new DemoProtocolNegotiator(homePage(localPort, curlTrust, fileDirectory),
-                                            fileDirectory));
+                                            fileDirectory, metrics));
                         }
                     });
             if (alloc != null) {
                 bootstrap.childOption(ChannelOption.ALLOCATOR, alloc);
             }
             Channel serverChannel = bootstrap.bind(bindAddress, port).sync().channel();
-            return new HttpsServer(acceptGroup, ioGroup, serverChannel, demoCertificate, fileDirectory, tls);
+            return new HttpsServer(acceptGroup, ioGroup, serverChannel, demoCertificate, fileDirectory, tls,
+                    metrics);
         } catch (Exception | Error e) {
+            metrics.close();
             acceptGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             ioGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             if (demoCertificate != null) {
@@ -186,6 +193,7 @@ public final class HttpsServer implements AutoCloseable {
         // No quiet period: nothing new is accepted any more, and tests start and stop servers often.
         acceptGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         ioGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        metrics.close();
         if (demoCertificate != null) {
             demoCertificate.close();
         }
@@ -286,7 +294,10 @@ public final class HttpsServer implements AutoCloseable {
                 .append(" | sha256sum\n")
                 .append("Send a file and get it back:\n")
                 .append("  curl ").append(trust).append(" --data-binary @pom.xml ").append(url("/echo"))
-                .append(" | cmp - pom.xml && echo same\n");
+                .append(" | cmp - pom.xml && echo same\n")
+                .append("TLS statistics (handshakes by protocol and suite, failures by alert and cause, bytes),"
+                        + " in the Prometheus text format:\n")
+                .append("  curl ").append(trust).append(' ').append(url("/metrics")).append(" | grep ^sslwrite\n");
         if (files == null) {
             text.append("Serve the files of a directory at /files/NAME: start the server with --files DIR\n");
         } else {
@@ -330,6 +341,8 @@ public final class HttpsServer implements AutoCloseable {
                 + (files == null
                         ? "                   (no directory given: this server was started without --files)\n"
                         : "")
+                + "GET  /metrics      the TLS statistics of every connection since start-up, in the Prometheus\n"
+                + "                   text format: handshakes, failures by alert and cause, bytes, connections.\n"
                 + "GET  /             this page.\n"
                 + "\n"
                 + "curl " + curlTrust + " " + base + "/bytes/" + SUGGESTED_DOWNLOAD + " | sha256sum\n"

@@ -55,6 +55,8 @@ public final class TlsPair implements AutoCloseable {
     private final EmbeddedChannel server;
     private final SslWriteHandler clientHandler;
     private final SslWriteHandler serverHandler;
+    private final SslWriteContext clientContext;
+    private final SslWriteContext serverContext;
     private final StallingTransport transport;
     private final Collector clientCollector = new Collector();
     private final Collector serverCollector = new Collector();
@@ -63,6 +65,8 @@ public final class TlsPair implements AutoCloseable {
 
     private TlsPair(SslWriteContext clientContext, SslWriteContext serverContext, StallingTransport transport) {
         this.transport = transport;
+        this.clientContext = clientContext;
+        this.serverContext = serverContext;
         // Unregistered first, so that the pipelines are complete before channelActive starts the handshake.
         client = new EmbeddedChannel(false, false);
         server = new EmbeddedChannel(false, false);
@@ -305,6 +309,16 @@ public final class TlsPair implements AutoCloseable {
 
     public EmbeddedChannel server() {
         return server;
+    }
+
+    /** The context the client's handler was made from. */
+    public SslWriteContext clientContext() {
+        return clientContext;
+    }
+
+    /** The context the server's handler was made from. */
+    public SslWriteContext serverContext() {
+        return serverContext;
     }
 
     public SslWriteHandler clientHandler() {
