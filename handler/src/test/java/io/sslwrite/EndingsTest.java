@@ -211,7 +211,7 @@ class EndingsTest {
     void aHandlerWhoseConnectionCannotBeSetUpIsRemovedCleanlyWithItsFuturesFailed() {
         SslWriteHandler handler = new SslWriteHandler(false, false, Map.of(), listener -> {
             throw new IllegalStateException("no certificate for this connection");
-        }, ByteBufAllocator.DEFAULT);
+        }, ByteBufAllocator.DEFAULT, new ContextStats());
         EmbeddedChannel channel = new EmbeddedChannel();
         try {
             channel.pipeline().addLast(handler);

@@ -118,10 +118,28 @@ class StatsInteropTest extends AbstractInteropTest {
     void aClientThatClosesDuringTheHandshakeIsCountedAsPeerClosed() throws Exception {
         SslWriteContext context = server().build();
         Server server = serve(context, 0);
-        new Socket(InetAddress.getLoopbackAddress(), server.port()).close();
+        try (Socket leaving = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            // The first bytes of a ClientHello record (handshake, TLS 1.0 record version, 80 bytes), then EOF.
+            leaving.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x00, 0x50, 0x01, 0x00});
+            leaving.getOutputStream().flush();
+        }
         assertFailed(server.accepted().handler().handshakeFuture(), "handshake with a client that left");
         SslWriteStats stats = context.stats();
         assertEquals(Map.of(Cause.PEER_CLOSED, 1L), stats.failuresByCause(), stats.toString());
+        assertEquals(0, stats.connectionsWithoutTls(), stats.toString());
+    }
+
+    @Test
+    void aConnectionClosedBeforeItsFirstByteIsCountedApartFromHandshakes() throws Exception {
+        SslWriteContext context = server().build();
+        Server server = serve(context, 0);
+        new Socket(InetAddress.getLoopbackAddress(), server.port()).close(); // a load balancer's health check
+        assertFailed(server.accepted().handler().handshakeFuture(), "handshake with a health check");
+        SslWriteStats stats = context.stats();
+        assertEquals(1, stats.connectionsWithoutTls(), stats.toString());
+        assertEquals(0, stats.handshakesStarted(), stats.toString());
+        assertEquals(0, stats.handshakesFailed(), stats.toString());
+        assertEquals(0, stats.connectionsOpen(), stats.toString());
     }
 
     @Test
