@@ -1,11 +1,16 @@
 package io.sslwrite;
 
 import io.netty.buffer.ByteBufAllocator;
+import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.ByteQueueInputStream;
 import org.bouncycastle.tls.ContentType;
+import org.bouncycastle.tls.KeyUpdateRequest;
 import org.bouncycastle.tls.TlsContext;
+import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsClientProtocol;
 
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -20,6 +25,7 @@ final class BcClientProtocol extends TlsClientProtocol implements BcProtocol {
     private final RenegotiationGate gate;
     private final ProtocolOutput output;
     private final ReceivedRecord received = new ReceivedRecord();
+    private final HandshakeFraming handshakeFraming = new HandshakeFraming();
 
     BcClientProtocol(RenegotiationGate gate, ByteBufAllocator alloc) {
         this(gate, new ByteQueueInputStream(), new ProtocolOutput(alloc));
@@ -66,12 +72,32 @@ final class BcClientProtocol extends TlsClientProtocol implements BcProtocol {
         super.offerInput(input, inputOff, inputLen);
     }
 
-    /** Application data after the handshake stays where it was decrypted ({@link ReceivedRecord}). */
+    /**
+     * Application data after the handshake stays where it was decrypted ({@link ReceivedRecord}). A
+     * server's malformed handshake framing ({@link HandshakeFraming}), or a message ending before its
+     * fields, gets the RFC's alert, not bctls's {@code internal_error} (see
+     * {@link BcServerProtocol#processRecord}).
+     */
     @Override
     protected void processRecord(short protocol, byte[] buf, int off, int len) throws IOException {
+        handshakeFraming.check(protocol, buf, off, len, getContext().getServerVersion());
         if (protocol != ContentType.application_data || getContext().getSecurityParametersConnection() == null
                 || !received.hold(buf, off, len, super.getAvailableInputBytes())) {
-            super.processRecord(protocol, buf, off, len);
+            try {
+                super.processRecord(protocol, buf, off, len);
+            } catch (EOFException e) {
+                throw new TlsFatalAlert(AlertDescription.decode_error, "a message ends before its fields", e);
+            }
+        }
+    }
+
+    /** A KeyUpdate with update_requested is answered at once (see {@link BcServerProtocol#receive13KeyUpdate}). */
+    @Override
+    protected void receive13KeyUpdate(ByteArrayInputStream buf) throws IOException {
+        byte[] body = buf.readAllBytes();
+        super.receive13KeyUpdate(new ByteArrayInputStream(body));
+        if (body[0] == KeyUpdateRequest.update_requested) {
+            send13KeyUpdate(false);
         }
     }
 

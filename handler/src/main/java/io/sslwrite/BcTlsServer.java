@@ -386,6 +386,12 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
         listener.handshakeComplete();
     }
 
+    /** bctls's own limit lets a legal ClientHello through; {@link HandshakeFraming} limits the rest. */
+    @Override
+    public int getMaxHandshakeMessageSize() {
+        return HandshakeFraming.MAX_CLIENT_HELLO;
+    }
+
     @Override
     public void notifyAlertRaised(short alertLevel, short alertDescription, String message, Throwable cause) {
         super.notifyAlertRaised(alertLevel, alertDescription, message, cause);
