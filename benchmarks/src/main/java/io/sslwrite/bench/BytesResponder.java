@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The application of {@link RealClientServer} and {@link SlowReaderServer}, the same behind every TLS handler, on
  * HTTP/1.1 ({@code HttpServerCodec}) and on each HTTP/2 stream ({@code Http2StreamFrameToHttpObjectCodec}):
- * {@code GET /bytes/N} answers N bytes of {@link #byteAt(long)}; anything else is 404.
+ * {@code GET /bytes/N} answers N bytes of {@link #byteAt(long)}, streamed; {@code GET /file/N} the same bytes in
+ * one response ({@link #respondWhole}); anything else is 404.
  *
  * <p>A body of up to {@value #CHUNK} bytes goes out as one full response. A longer one is written in
  * {@value #CHUNK}-byte pieces while the channel is writable and resumed by {@code channelWritabilityChanged},
@@ -38,6 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class BytesResponder extends ChannelInboundHandlerAdapter {
 
+    static final String BYTES_PATH = "/bytes/";
+    static final String FILE_PATH = "/file/";
     static final int CHUNK = 64 * 1024;
     /** A prime, so the pattern does not line up with records, frames or pieces. */
     static final int PERIOD = 251;
@@ -97,7 +100,11 @@ final class BytesResponder extends ChannelInboundHandlerAdapter {
     }
 
     private void respond(ChannelHandlerContext ctx, HttpRequest request) {
-        long n = parseLength(request.uri());
+        if (request.uri().startsWith(FILE_PATH)) {
+            respondWhole(ctx, parseLength(request.uri(), FILE_PATH));
+            return;
+        }
+        long n = parseLength(request.uri(), BYTES_PATH);
         if (n < 0 || streaming) {
             FullHttpResponse notFound = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_FOUND);
             HttpUtil.setContentLength(notFound, 0);
@@ -120,6 +127,44 @@ final class BytesResponder extends ChannelInboundHandlerAdapter {
         sent = 0;
         total = n;
         sendMore(ctx);
+    }
+
+    /**
+     * {@code GET /file/N}: the whole body in one response, as a server answers from a file it keeps in memory,
+     * without looking at writability. Every response is a slice of one shared array: the application holds no
+     * copy per connection, so what a slow reader costs beyond it is the TLS handler's.
+     */
+    private void respondWhole(ChannelHandlerContext ctx, long n) {
+        if (n < 0 || n > Whole.MAX) {
+            FullHttpResponse notFound = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_FOUND);
+            HttpUtil.setContentLength(notFound, 0);
+            ctx.write(notFound).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            return;
+        }
+        counters.requests.incrementAndGet();
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                Unpooled.wrappedBuffer(Whole.BODY, 0, (int) n));
+        setHeaders(response, n);
+        ctx.writeAndFlush(response).addListener(f -> {
+            if (f.isSuccess()) {
+                counters.bodyBytes.addAndGet(n);
+            } else {
+                counters.failed("response write: " + f.cause());
+                ctx.close();
+            }
+        });
+    }
+
+    /** The body of {@code /file/N}, made once, on first use. */
+    private static final class Whole {
+        static final int MAX = 16 * 1024 * 1024;
+        static final byte[] BODY = new byte[MAX];
+
+        static {
+            for (int i = 0; i < MAX; i++) {
+                BODY[i] = byteAt(i);
+            }
+        }
     }
 
     private static void setHeaders(HttpResponse response, long length) {
@@ -173,12 +218,12 @@ final class BytesResponder extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    /** N of {@code /bytes/N}, or -1. */
-    static long parseLength(String uri) {
-        if (!uri.startsWith("/bytes/")) {
+    /** N of {@code PREFIX N}, or -1. */
+    static long parseLength(String uri, String prefix) {
+        if (!uri.startsWith(prefix)) {
             return -1;
         }
-        String digits = uri.substring("/bytes/".length());
+        String digits = uri.substring(prefix.length());
         if (digits.isEmpty() || digits.length() > 12 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
             return -1;
         }
