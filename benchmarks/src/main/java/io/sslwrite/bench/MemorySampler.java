@@ -69,6 +69,11 @@ final class MemorySampler implements AutoCloseable {
 
     /** Bytes of pooled direct memory lent out to buffers now, thread caches included. */
     long directInBuffers() {
+        return directInBuffers(metric);
+    }
+
+    /** As {@link #directInBuffers()}, for the allocator {@code metric} describes, without a sampling thread. */
+    static long directInBuffers(PooledByteBufAllocatorMetric metric) {
         long inChunks = 0;
         long chunkTotal = 0;
         for (PoolArenaMetric arena : metric.directArenas()) {

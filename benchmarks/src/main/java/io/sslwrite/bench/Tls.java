@@ -64,7 +64,7 @@ final class Tls {
     }
 
     /** One BCJSSE instance over the JDK's crypto (its default), not installed as a global provider. */
-    private static final class Bcjsse {
+    static final class Bcjsse {
         static final Provider PROVIDER = new BouncyCastleJsseProvider();
     }
 
@@ -210,7 +210,7 @@ final class Tls {
         }
     }
 
-    private static KeyManagerFactory bcjsseKeyManagerFactory(BenchPki pki) throws SSLException {
+    static KeyManagerFactory bcjsseKeyManagerFactory(BenchPki pki) throws SSLException {
         try {
             char[] password = "benchmark".toCharArray();
             KeyStore keyStore = KeyStore.getInstance("PKCS12");
