@@ -143,7 +143,7 @@ final class WritePump implements Batch.Owner {
             encrypting = false;
         }
         if (conn.state() == ConnectionState.CLOSING && conn.queue.isEmpty()) {
-            conn.closer.queueDrained();
+            conn.queueDrained();
             wrote = true;
         }
         conn.queue.updateWritability(conn.ctx.channel());
