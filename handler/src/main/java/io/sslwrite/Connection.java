@@ -256,6 +256,11 @@ final class Connection {
         return true;
     }
 
+    /** {@link #end(Ending, SSLException, Throwable)}, passing the cause on if the ending reports it. */
+    boolean end(Ending how, SSLException cause) {
+        return end(how, cause, how.reportsException ? cause : null);
+    }
+
     /**
      * Ends the connection with a fatal alert of the handler's choosing (bctls queues it and closes),
      * for what bctls itself does not see: floods it lets through, records lost beneath us.
@@ -272,11 +277,6 @@ final class Connection {
             failure.initCause(cause);
         }
         end(Ending.FATAL, failure);
-    }
-
-    /** {@link #end(Ending, SSLException, Throwable)}, passing the cause on if the ending reports it. */
-    boolean end(Ending how, SSLException cause) {
-        return end(how, cause, how.reportsException ? cause : null);
     }
 
     /** How the connection ended, or null while it has not. */
