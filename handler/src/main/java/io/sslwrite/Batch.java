@@ -46,10 +46,6 @@ final class Batch implements ChannelFutureListener {
         plaintextBytes += n;
     }
 
-    boolean isEmpty() {
-        return size == 0 && ciphertextBytes == 0;
-    }
-
     @Override
     public void operationComplete(ChannelFuture future) {
         owner.batchWritten(this, future);

@@ -2,7 +2,6 @@ package io.sslwrite;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
@@ -20,9 +19,10 @@ import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The close path (§4.7): {@code close()}, close_notify after the queue drains, the close timer, the
- * drain after a fatal alert, and the channel's own close, in {@link #closeChannel}, the one place it
- * happens; the peer's EOF and the transport's failures, which end the connection, arrive here too.
+ * The physical side of an ending (§4.7): the last bytes (close_notify or alert) and the wait for them,
+ * the close timer, the drain after a fatal alert, and the channel's own close, in
+ * {@link #closeChannel}, the one place it happens. The peer's EOF, the channel going inactive and the
+ * transport's failures arrive here too, and end the connection through {@link Connection#end}.
  *
  * <p>Every {@code close()} promise of the application follows one promise of our own, the one the
  * channel is closed with (or, if something beneath closed it, completed when it goes inactive): no
@@ -59,14 +59,12 @@ final class ClosePath {
     }
 
     /**
-     * {@code close()}: queued writes first (respecting back-pressure), then close_notify, then the
-     * channel. Its promise completes when the channel has closed, whatever ends the connection in
-     * between; a {@code close()} after the ending (a listener's, say) only joins it.
+     * A {@code close()} promise completes when the channel has closed, whatever ends the connection in
+     * between (the drain, the timer, the peer, the handler's removal).
      */
-    void close(ChannelPromise promise) {
-        ChannelPromise closed = channelClosed();
+    void completeWhenClosed(ChannelPromise promise) {
         if (!promise.isVoid()) {
-            closed.addListener(f -> {
+            channelClosed().addListener(f -> {
                 if (f.isSuccess()) {
                     promise.trySuccess();
                 } else {
@@ -74,30 +72,6 @@ final class ClosePath {
                 }
             });
         }
-        switch (conn.state()) {
-            case PLAINTEXT, NEW, HANDSHAKING -> conn.end(Ending.LOCAL_CLOSE,
-                    new SSLHandshakeException("close() was called before the handshake completed"));
-            case OPEN -> {
-                startCloseTimer();
-                conn.moveTo(ConnectionState.CLOSING);
-                conn.queue.markAllFlushed();
-                conn.pump.encryptAndWrite();
-            }
-            case RENEGOTIATING -> {
-                // The queue drains once the renegotiation completes (§4.6), then close_notify.
-                startCloseTimer();
-                conn.moveTo(ConnectionState.CLOSE_AFTER_RENEGOTIATION);
-            }
-            case CLOSING, CLOSE_AFTER_RENEGOTIATION, DRAINING, CLOSED -> {
-                // Joined: the drain, the close timer or the channel's close completes it.
-            }
-        }
-    }
-
-    /** Every queued write is encrypted: close_notify follows it. */
-    void queueDrained() {
-        conn.end(Ending.LOCAL_CLOSE, new SSLException("the connection was closed by close() before the peer"
-                + " sent close_notify"));
     }
 
     /**
@@ -318,7 +292,7 @@ final class ClosePath {
      * cannot hold a closing channel open. What is still queued then fails, and the channel closes.
      * 0 means no timeout, as for Netty's SslHandler and for {@code HANDSHAKE_TIMEOUT_MILLIS}.
      */
-    private void startCloseTimer() {
+    void startCloseTimer() {
         long timeout = conn.options.closeNotifyFlushTimeoutMillis();
         if (closeTimer != null || timeout == 0) {
             return;

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
@@ -16,6 +17,7 @@ import org.bouncycastle.tls.TlsProtocol;
 import org.bouncycastle.tls.TlsServer;
 
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
@@ -24,6 +26,15 @@ import java.util.concurrent.TimeUnit;
  * and the parts that do the work ({@link WritePump}, {@link ReadPath}, {@link ClosePath},
  * {@link ProtocolEvents}). Above all it holds {@link #end}, the one way a connection ends (§4.7).
  * Everything here runs on the channel's event loop; {@link #session} is also read from other threads.
+ *
+ * <p>A close, in one reading: {@link #close} moves OPEN to CLOSING and starts the close timer; the
+ * {@link WritePump} encrypts what is queued as the transport takes it and, once the queue is empty,
+ * calls {@link #queueDrained}; {@link #end} moves to DRAINING, has {@link ClosePath#sendLastBytes}
+ * write close_notify, settles writes, futures and events, and has
+ * {@link ClosePath#closeAfterLastBytes} close the channel when close_notify is written, in
+ * {@code ClosePath.closeChannel}, the one place the channel is closed, which moves to CLOSED and
+ * completes every {@code close()} promise. Every other ending enters at {@link #end}; the timer, an
+ * EOF, a transport failure and the handler's removal end at {@code closeChannel} or {@link #teardown}.
  */
 final class Connection {
     final ChannelHandlerContext ctx;
@@ -173,6 +184,40 @@ final class Connection {
     }
 
     /**
+     * {@code close()} (§4.7): queued writes first (respecting back-pressure), then close_notify, then
+     * the channel; the close timer bounds it all. Its promise completes when the channel has closed,
+     * whatever ends the connection in between; a {@code close()} after the ending (a listener's, say)
+     * only joins it.
+     */
+    void close(ChannelPromise promise) {
+        closer.completeWhenClosed(promise);
+        switch (state) {
+            case PLAINTEXT, NEW, HANDSHAKING -> end(Ending.LOCAL_CLOSE,
+                    new SSLHandshakeException("close() was called before the handshake completed"));
+            case OPEN -> {
+                closer.startCloseTimer();
+                moveTo(ConnectionState.CLOSING);
+                queue.markAllFlushed();
+                pump.encryptAndWrite(); // ends in queueDrained, now or when the transport has room
+            }
+            case RENEGOTIATING -> {
+                // The queue drains once the renegotiation completes (§4.6), then close_notify.
+                closer.startCloseTimer();
+                moveTo(ConnectionState.CLOSE_AFTER_RENEGOTIATION);
+            }
+            case CLOSING, CLOSE_AFTER_RENEGOTIATION, DRAINING, CLOSED -> {
+                // Joined: the drain, the close timer or the channel's close completes it.
+            }
+        }
+    }
+
+    /** CLOSING, and every queued write is encrypted: close_notify follows them. */
+    void queueDrained() {
+        end(Ending.LOCAL_CLOSE, new SSLException("the connection was closed by close() before the peer sent"
+                + " close_notify"));
+    }
+
+    /**
      * The one ending (§4.7): whichever of close, the peer's close_notify, EOF, a fatal alert, a
      * transport failure, a timer or the handler's removal comes first moves the connection to
      * DRAINING, once, and settles everything in an order no application code can disturb: first the
@@ -217,6 +262,11 @@ final class Connection {
         return true;
     }
 
+    /** {@link #end(Ending, SSLException, Throwable)}, passing the cause on if the ending reports it. */
+    boolean end(Ending how, SSLException cause) {
+        return end(how, cause, how.reportsException ? cause : null);
+    }
+
     /**
      * Ends the connection with a fatal alert of the handler's choosing (bctls queues it and closes),
      * for what bctls itself does not see: floods it lets through, records lost beneath us.
@@ -233,11 +283,6 @@ final class Connection {
             failure.initCause(cause);
         }
         end(Ending.FATAL, failure);
-    }
-
-    /** {@link #end(Ending, SSLException, Throwable)}, passing the cause on if the ending reports it. */
-    boolean end(Ending how, SSLException cause) {
-        return end(how, cause, how.reportsException ? cause : null);
     }
 
     /** How the connection ended, or null while it has not. */

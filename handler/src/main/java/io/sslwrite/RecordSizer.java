@@ -10,8 +10,9 @@ import java.util.concurrent.TimeUnit;
  * segment of 1460 bytes (an Ethernet MTU less IPv4 and TCP headers) with the negotiated suite's
  * record overhead, so that the peer can decrypt each segment as it arrives instead of waiting for a
  * 16 KiB record spread over a dozen; after that, full records, which cost the least per byte. A burst
- * ends after {@code DYNAMIC_RECORD_IDLE_MILLIS} without application data, as in Go's crypto/tls and
- * s2n-tls, since by then the TCP congestion window may have shrunk again.
+ * ends after {@code DYNAMIC_RECORD_IDLE_MILLIS} without application data, as in s2n-tls (its
+ * {@code timeout_threshold}), since by then the TCP congestion window may have shrunk again. Go's
+ * crypto/tls also starts small and grows, but only once per connection: it never starts small again.
  */
 final class RecordSizer {
     static final int TCP_SEGMENT = 1460;

@@ -211,7 +211,7 @@ public final class SslWriteHandler extends ChannelDuplexHandler {
 
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
-        conn.closer.close(promise);
+        conn.close(promise);
     }
 
     // ---- Read path (§5) ----

@@ -53,14 +53,10 @@ public final class SslWriteSession {
     private final String serverName;
     private final boolean resumed;
 
-    /** Snapshot of {@code context}'s connection parameters after a completed handshake. */
-    SslWriteSession(TlsContext context, int renegotiations) {
-        this(context, null, renegotiations);
-    }
-
     /**
-     * As {@link #SslWriteSession(TlsContext, int)}, and with the peer from {@code SslWriteContext.newPeer}
-     * so that a TLS 1.2 connection reports its ECDHE curve too.
+     * Snapshot of {@code context}'s connection parameters after a completed handshake; the bctls peer
+     * of the connection (made by its {@code PeerFactory}) lets a TLS 1.2 connection report its ECDHE
+     * curve too.
      */
     SslWriteSession(TlsContext context, TlsPeer peer, int renegotiations) {
         SecurityParameters params = context.getSecurityParametersConnection();

@@ -17,12 +17,16 @@ import java.io.IOException;
 /**
  * The write path (§4.1-4.5): queues the application's writes, and encrypts flushed ones, one batch
  * per pass, while application data may be written and the ciphertext in flight is below the high
- * water mark (§4.3: never {@code isWritable()}, which our own queued plaintext moves), at most
- * {@link #MAX_BATCHES_PER_TURN} passes per turn of the event loop.
+ * water mark (§4.3: never {@code isWritable()}, which our own queued plaintext moves), and at most
+ * {@link #MAX_BATCHES_PER_TURN} passes per turn of the event loop, whatever the high water mark.
  */
 final class WritePump implements Batch.Owner {
 
-    /** Passes of 64 KiB one turn of the event loop encrypts at most (1 MiB) before yielding. */
+    /**
+     * Passes one turn of the event loop encrypts at most (1 MiB of plaintext) before yielding: both
+     * the room the high water mark leaves and the room a transport that completes writes at once
+     * keeps making are spent in slices of this size.
+     */
     static final int MAX_BATCHES_PER_TURN = 16;
 
     private final Connection conn;
@@ -141,7 +145,7 @@ final class WritePump implements Batch.Owner {
             encrypting = false;
         }
         if (conn.state() == ConnectionState.CLOSING && conn.queue.isEmpty()) {
-            conn.closer.queueDrained();
+            conn.queueDrained();
             wrote = true;
         }
         conn.queue.updateWritability(conn.ctx.channel());
@@ -158,7 +162,7 @@ final class WritePump implements Batch.Owner {
         do {
             encryptAgain = false;
             boolean wroteThisRound = false;
-            while (mayEncryptMore()) {
+            while (batches < MAX_BATCHES_PER_TURN && mayEncryptMore()) {
                 Batch batch = conn.encoder.newBatch();
                 ByteBuf out;
                 try {
@@ -186,9 +190,10 @@ final class WritePump implements Batch.Owner {
                 wrote = true;
                 ctx.flush();
             }
-            if (encryptAgain && batches >= MAX_BATCHES_PER_TURN) {
-                // A socket that takes every write at once would keep this loop going until the queue
-                // is empty; other channels of the event loop get their turn first.
+            if (batches >= MAX_BATCHES_PER_TURN && (encryptAgain || mayEncryptMore())) {
+                // A high water mark of megabytes, or a socket that takes every write at once, would
+                // keep this going until the queue is empty; other channels of the event loop get
+                // their turn first.
                 encryptAgain = false;
                 resumeLater();
             }

@@ -146,6 +146,30 @@ class RenegotiationTest {
         assertArrayEquals(TlsPair.pattern(0, 23100), server.plaintext(), "all writes arrive once, in order");
     }
 
+    /**
+     * DESIGN §4.6, §4.7, and {@link ConnectionState}'s renegotiation phases: close() during a
+     * renegotiation waits for it (CLOSE_AFTER_RENEGOTIATION), then the queue drains, close_notify
+     * follows, and the channel closes.
+     */
+    @Test
+    void closeDuringARenegotiationWaitsForItThenDrainsAndCloses() {
+        handshake(true);
+        assertEquals(ConnectionState.OPEN, handler.connectionState());
+        deliverHelloRequest();
+        assertEquals(ConnectionState.RENEGOTIATING, handler.connectionState());
+        ChannelFuture queued = client.writeAndFlush(Unpooled.wrappedBuffer(TlsPair.pattern(0, 4000)));
+        ChannelFuture close = client.pipeline().close();
+        assertEquals(ConnectionState.CLOSE_AFTER_RENEGOTIATION, handler.connectionState());
+        assertFalse(queued.isDone() || close.isDone());
+        deliver(server.receive(drainClient()));
+        finishRenegotiation();
+        assertEquals(ConnectionState.CLOSED, handler.connectionState());
+        assertTrue(queued.isSuccess());
+        assertTrue(close.isSuccess());
+        assertFalse(client.isOpen());
+        assertArrayEquals(TlsPair.pattern(0, 4000), server.plaintext());
+    }
+
     @Test
     void aWriteQueuedBeforeTheHelloRequestButFlushedDuringTheRenegotiationWaitsForItsEnd() {
         handshake(true);

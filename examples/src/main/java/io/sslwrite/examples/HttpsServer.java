@@ -51,6 +51,9 @@ public final class HttpsServer implements AutoCloseable {
 
     /** What the demo offers by ALPN (RFC 7301), HTTP/2 first; a context given to {@code start} says its own. */
     private static final String[] ALPN = {"h2", "http/1.1"};
+    /** A failed handshake or connection: one line on the console, never a stack trace from Netty's tail. */
+    private static final ConnectionFailureLog FAILURE_LOG = new ConnectionFailureLog("sslwrite demo",
+            line -> System.err.println(line));
 
     /** The size the start-up banner suggests downloading: big enough to take many records, quick anywhere. */
     private static final long SUGGESTED_DOWNLOAD = 1 << 20;
@@ -142,6 +145,7 @@ public final class HttpsServer implements AutoCloseable {
                             // HTTP/2 or HTTP/1.1, as ALPN decides once the handshake is done.
                             ch.pipeline().addLast(
                                     tls.newHandler(ch.alloc()),
+                                    FAILURE_LOG,
                                     new DemoProtocolNegotiator(homePage(localPort, curlTrust, fileDirectory),
                                             fileDirectory, metrics));
                         }

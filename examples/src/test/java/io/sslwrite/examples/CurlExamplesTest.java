@@ -55,6 +55,34 @@ class CurlExamplesTest {
         }
     }
 
+    /**
+     * curl does not trust the server's certificate and says so with an alert: the server logs one line
+     * with curl's address and the alert, and nothing reaches Netty's tail handler (which would log a
+     * warning with a stack trace).
+     */
+    @Test
+    void aClientThatRefusesTheCertificateIsLoggedInOneLineWithoutAStackTrace() throws Exception {
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.err;
+        try (io.sslwrite.testing.NettyWarnings warnings = io.sslwrite.testing.NettyWarnings.collect()) {
+            System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+            Curl run = Curl.run(TestPki.wrongCaPem().toPath(), dir, CURL_HANG_GUARD, server.url("/"));
+            assertTrue(run.exitCode() != 0, "curl refused the certificate\n" + run.describe());
+            long guard = System.nanoTime() + CURL_HANG_GUARD.toNanos();
+            while (!captured.toString(java.nio.charset.StandardCharsets.UTF_8).contains("\n")
+                    && System.nanoTime() < guard) {
+                Thread.sleep(10); // a hang guard: the line follows curl's alert on the server's event loop
+            }
+            String[] lines = captured.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n");
+            assertEquals(1, lines.length, String.join("\n", lines));
+            assertTrue(lines[0].matches("sslwrite demo: connection from /\\S+:\\d+ failed: peer sent fatal"
+                    + " alert \\w+\\(\\d+\\) during handshake"), lines[0]);
+            assertEquals(java.util.List.of(), warnings.messages(), "nothing reached Netty's tail");
+        } finally {
+            System.setErr(original);
+        }
+    }
+
     @Test
     void downloadOf64MiBOverTls13IsThePatternByteForByte() throws Exception {
         long n = 64L << 20;
