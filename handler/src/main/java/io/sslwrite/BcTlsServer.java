@@ -22,7 +22,6 @@ import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsSession;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
-import org.bouncycastle.util.Arrays;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -153,8 +152,8 @@ final class BcTlsServer extends DefaultTlsServer implements SslWriteSession.Tls1
         clientTakesTickets = ticket != null;
         TicketState state = ticket == null || ticket.length == 0 ? null : tickets.open(ticket, System.currentTimeMillis());
         offeredTicket = state != null && Objects.equals(state.serverName(), sniHostName)
-                && Arrays.contains(offeredCipherSuites, state.cipherSuite())
-                && Arrays.contains(getSupportedCipherSuites(), state.cipherSuite()) ? state : null;
+                && contains(offeredCipherSuites, state.cipherSuite())
+                && contains(getSupportedCipherSuites(), state.cipherSuite()) ? state : null;
     }
 
     /**

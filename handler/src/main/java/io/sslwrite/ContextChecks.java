@@ -114,8 +114,7 @@ final class ContextChecks {
     }
 
     /** Session ticket keys are a TLS 1.2 server's (bctls 1.84 has no TLS 1.3 tickets). */
-    static void sessionTickets(boolean client, SessionTicketKeys keys, ProtocolVersion[] versions, JcaTlsCrypto crypto)
-            throws SSLException {
+    static void sessionTickets(boolean client, SessionTicketKeys keys, ProtocolVersion[] versions) throws SSLException {
         if (keys == null) {
             return;
         }

@@ -70,7 +70,7 @@ final class ContextSettings {
         int[] suites = ContextChecks.cipherSuites(cipherSuites, versions, crypto);
         int[] groups = ContextChecks.namedGroups(namedGroups, crypto);
         List<String> alpn = ContextChecks.applicationProtocols(applicationProtocols);
-        ContextChecks.sessionTickets(client, ticketKeys, versions, crypto);
+        ContextChecks.sessionTickets(client, ticketKeys, versions);
         ReloadableMaterial material = new ReloadableMaterial(crypto, client, versions, suites, clientAuth, credentials,
                 serverNames, trustAnchorFile, trustAnchors, trustManagerFactory);
         ReloadableMaterial.Snapshot first = material.first();

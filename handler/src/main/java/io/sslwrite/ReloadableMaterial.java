@@ -8,6 +8,7 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.File;
 import java.security.cert.X509Certificate;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +55,7 @@ final class ReloadableMaterial {
         this.suites = suites.clone();
         this.clientAuth = clientAuth;
         this.own = own;
-        this.byName = Map.copyOf(byName);
+        this.byName = Collections.unmodifiableMap(new LinkedHashMap<>(byName));
         this.trustAnchorFile = trustAnchorFile;
         this.trustAnchors = trustAnchors;
         this.trustManagerFactory = trustManagerFactory;

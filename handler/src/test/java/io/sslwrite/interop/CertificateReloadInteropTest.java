@@ -146,6 +146,23 @@ class CertificateReloadInteropTest extends AbstractInteropTest {
         assertEquals(fingerprint(renewed.leaf()), sClientFingerprint(port), "after kmf.init(renewed) and reload()");
     }
 
+    @Test
+    void aClientsCaFileReloadsToo() throws Exception {
+        File ca = copy(TestPki.caPem(), Files.createTempDirectory("sslwrite-reload").resolve("ca.pem"));
+        SslWriteContext client = SslWriteContext.forClient().trustManager(ca).build();
+        int port = serveDownloads(SslWriteContext.forServer(TestPki.serverCertPem(), TestPki.serverKeyPem()).build(),
+                new byte[0]);
+        Connection trusted = connect(client, "localhost", port, 0);
+        awaitSuccess(trusted.handler().handshakeFuture(), "handshake with the CA file as built");
+
+        copy(TestPki.wrongCaPem(), ca.toPath());
+        client.reload();
+        Connection refused = connect(client, "localhost", port, 0);
+        Throwable cause = assertFailed(refused.handler().handshakeFuture(), "handshake after the CA file changed");
+        assertTrue(cause.getMessage().contains("no path to a trust anchor"), cause.getMessage());
+        assertTrue(trusted.channel().isActive(), "the connection made before is untouched");
+    }
+
     private static final char[] PASSWORD = "reload".toCharArray();
 
     private static KeyStore store(PrivateKey key, X509Certificate... chain) throws Exception {
