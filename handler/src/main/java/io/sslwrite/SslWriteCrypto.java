@@ -3,8 +3,10 @@ package io.sslwrite;
 import org.bouncycastle.jcajce.util.JcaJceHelper;
 import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.EncryptionAlgorithm;
+import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.SignatureAndHashAlgorithm;
 import org.bouncycastle.tls.TlsCredentialedSigner;
+import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
 import org.bouncycastle.tls.crypto.TlsCipher;
 import org.bouncycastle.tls.crypto.TlsNonceGenerator;
@@ -52,8 +54,16 @@ class SslWriteCrypto extends JcaTlsCrypto {
         return nonces;
     }
 
+    /** TLS 1.3 ciphers refuse empty handshake and alert records as RFC 8446 says ({@link Tls13EmptyRecordCheck}). */
     @Override
     public TlsCipher createCipher(TlsCryptoParameters cryptoParams, int encryptionAlgorithm, int macAlgorithm)
+            throws IOException {
+        TlsCipher cipher = recordCipher(cryptoParams, encryptionAlgorithm, macAlgorithm);
+        ProtocolVersion version = cryptoParams.getServerVersion();
+        return version != null && TlsUtils.isTLSv13(version) ? new Tls13EmptyRecordCheck(cipher) : cipher;
+    }
+
+    private TlsCipher recordCipher(TlsCryptoParameters cryptoParams, int encryptionAlgorithm, int macAlgorithm)
             throws IOException {
         try {
             switch (encryptionAlgorithm) {

@@ -19,6 +19,9 @@ import org.bouncycastle.tls.TlsClientProtocol;
 import org.bouncycastle.tls.TlsCredentials;
 import org.bouncycastle.tls.TlsFatalAlertReceived;
 import org.bouncycastle.tls.TlsServerCertificate;
+import org.bouncycastle.tls.crypto.TlsCipher;
+import org.bouncycastle.tls.crypto.TlsCryptoParameters;
+import org.bouncycastle.tls.crypto.TlsEncodeResult;
 import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +30,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -169,6 +173,20 @@ class PeerBytesAlertTest {
         server.finish();
     }
 
+    @Test
+    void anEmptyTls13AlertRecordGetsUnexpectedMessage() throws Exception {
+        // RFC 8446 §5.4: Handshake and Alert records never carry zero bytes of content.
+        for (short type : new short[] {ContentType.alert, ContentType.handshake}) {
+            Server server = new Server();
+            RawClient client = new RawClient();
+            client.handshakeWith(server, null);
+            client.offer(server.feed(client.sealFirstApplicationRecord(type, new byte[0])));
+            assertEquals(List.of((int) AlertDescription.unexpected_message), client.fatalAlertsReceived,
+                    ContentType.getText(type));
+            server.finish();
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
 
     /**
@@ -297,8 +315,42 @@ class PeerBytesAlertTest {
         }
 
         RawClient(byte[] finished) {
-            super(new BcTlsCrypto(new SecureRandom()));
+            super(new RecordingCrypto());
             this.finished = finished;
+        }
+
+        /** bctls's crypto, keeping the last record cipher it made: after the handshake, the application one. */
+        static final class RecordingCrypto extends BcTlsCrypto {
+            TlsCipher last;
+
+            RecordingCrypto() {
+                super(new SecureRandom());
+            }
+
+            @Override
+            public TlsCipher createCipher(TlsCryptoParameters params, int encryptionAlgorithm, int macAlgorithm)
+                    throws IOException {
+                last = super.createCipher(params, encryptionAlgorithm, macAlgorithm);
+                return last;
+            }
+        }
+
+        /**
+         * The client's first application-phase record, sealed here rather than by bctls, which writes no
+         * empty Handshake or Alert record: sequence number 0 of the client's application keys.
+         */
+        byte[] sealFirstApplicationRecord(short contentType, byte[] content) throws IOException {
+            TlsCipher cipher = ((RecordingCrypto) getCrypto()).last;
+            TlsEncodeResult sealed = cipher.encodePlaintext(0, contentType, ProtocolVersion.TLSv12, 5,
+                    content, 0, content.length);
+            byte[] record = Arrays.copyOfRange(sealed.buf, sealed.off, sealed.off + sealed.len);
+            int length = record.length - 5;
+            record[0] = (byte) sealed.recordType;
+            record[1] = 3;
+            record[2] = 3;
+            record[3] = (byte) (length >>> 8);
+            record[4] = (byte) length;
+            return record;
         }
 
         /** Records of the test's making, encrypted with the client's current keys. */
