@@ -1,8 +1,10 @@
 package io.sslwrite.bench;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -21,6 +23,8 @@ import java.util.Locale;
 public final class EncryptCpuBenchmark {
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.OperatingSystemMXBean PROCESS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private static final int ROUNDS = 5;
 
     private interface MiB {
@@ -30,58 +34,88 @@ public final class EncryptCpuBenchmark {
     private EncryptCpuBenchmark() { }
 
     public static void main(String[] args) throws Exception {
-        String[] names = new String[args.length + 1];
-        MiB[] work = new MiB[args.length + 1];
-        for (int i = 0; i < args.length; i++) {
+        ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+        java.util.List<String> contestants = new java.util.ArrayList<>();
+        for (String a : args) {
+            if (a.equals("--allocator=default")) {
+                alloc = ByteBufAllocator.DEFAULT;
+            } else if (a.equals("--allocator=pooled")) {
+                alloc = PooledByteBufAllocator.DEFAULT;
+            } else {
+                contestants.add(a);
+            }
+        }
+        int n = contestants.size();
+        String[] names = new String[n + 1];
+        MiB[] work = new MiB[n + 1];
+        for (int i = 0; i < n; i++) {
             WriteThroughputBenchmark bench = new WriteThroughputBenchmark();
-            bench.contestant = Contestant.valueOf(args[i]);
+            bench.contestant = Contestant.valueOf(contestants.get(i));
             bench.messageSize = 16384;
             bench.bufferType = BufferType.HEAP;
+            bench.alloc = alloc;
             bench.setUpTrial();
             bench.handshake();
-            names[i] = args[i];
+            names[i] = contestants.get(i);
             work[i] = bench::encrypt;
         }
         AesGcmCeilingBenchmark ceiling = new AesGcmCeilingBenchmark();
         ceiling.setUp();
-        names[args.length] = "JDK AES-GCM alone";
-        work[args.length] = ceiling::sealRecords;
+        names[n] = "JDK AES-GCM alone";
+        work[n] = ceiling::sealRecords;
 
         for (int i = 0; i < work.length; i++) {
-            double previous = round(work[i]);
+            double previous = round(work[i]).thread;
             long start = THREADS.getCurrentThreadCpuTime();
-            for (double rate; (rate = round(work[i])) > 0; previous = rate) {
+            for (double rate; (rate = round(work[i]).thread) > 0; previous = rate) {
                 long spent = THREADS.getCurrentThreadCpuTime() - start;
                 if ((spent >= 5_000_000_000L && Math.abs(rate - previous) < 0.1 * rate) || spent > 40_000_000_000L) {
                     break;
                 }
             }
         }
-        double[][] rates = new double[work.length][ROUNDS];
+        Rates[][] rates = new Rates[work.length][ROUNDS];
         for (int r = 0; r < ROUNDS; r++) {
             for (int i = 0; i < work.length; i++) {
                 rates[i][r] = round(work[i]);
             }
         }
-        System.out.println("Java " + Runtime.version() + ", 16 KiB heap writes, MiB encrypted per CPU-second"
-                + " (median of " + ROUNDS + "; min..max):");
+        System.out.println("Java " + Runtime.version() + ", 16 KiB heap writes, allocator "
+                + alloc.getClass().getSimpleName() + ", MiB encrypted per second (median of " + ROUNDS + "; min..max):");
+        System.out.println(String.format(Locale.ROOT, "  %-18s %22s %22s %22s", "",
+                "writing thread's CPU", "process CPU (all)", "wall clock"));
         for (int i = 0; i < work.length; i++) {
-            double[] sorted = rates[i].clone();
-            Arrays.sort(sorted);
-            System.out.println(String.format(Locale.ROOT, "  %-18s %6.0f  (%.0f..%.0f)", names[i],
-                    sorted[ROUNDS / 2], sorted[0], sorted[ROUNDS - 1]));
+            Rates[] row = rates[i];
+            System.out.println(String.format(Locale.ROOT, "  %-18s %22s %22s %22s", names[i],
+                    median(row, x -> x.thread), median(row, x -> x.process), median(row, x -> x.wall)));
         }
     }
 
-    /** MiB per CPU-second over one CPU-second of this thread. */
-    private static double round(MiB work) throws Exception {
+    /** MiB per second of one round, by three clocks. */
+    private record Rates(double thread, double process, double wall) {
+    }
+
+    private static String median(Rates[] row, java.util.function.ToDoubleFunction<Rates> clock) {
+        double[] sorted = java.util.Arrays.stream(row).mapToDouble(clock).sorted().toArray();
+        return String.format(Locale.ROOT, "%6.0f (%.0f..%.0f)", sorted[ROUNDS / 2], sorted[0], sorted[ROUNDS - 1]);
+    }
+
+    /**
+     * One CPU-second of this thread's work, and what it made per CPU-second of this thread, per CPU-second of
+     * the whole process (GC and JIT threads included: what a server pays) and per second of wall clock.
+     */
+    private static Rates round(MiB work) throws Exception {
         long t0 = THREADS.getCurrentThreadCpuTime();
+        long p0 = PROCESS.getProcessCpuTime();
+        long w0 = System.nanoTime();
         long n = 0;
         long used;
         while ((used = THREADS.getCurrentThreadCpuTime() - t0) < 1_000_000_000L) {
             work.run();
             n++;
         }
-        return n / (used / 1e9);
+        long process = PROCESS.getProcessCpuTime() - p0;
+        long wall = System.nanoTime() - w0;
+        return new Rates(n / (used / 1e9), n / (process / 1e9), n / (wall / 1e9));
     }
 }

@@ -155,7 +155,8 @@ public final class ManySlowReadersBenchmark {
 
     /** What one contestant's server did with N slow readers. */
     record Result(int completed, long verifiedBytes, int failures, String firstFailure, long openMillis,
-                  long totalMillis, Map<String, Long> baseline, Map<String, Long> peaks, long liveHeapMidway) {
+                  long totalMillis, Map<String, Long> baseline, Map<String, Long> idle, Map<String, Long> peaks,
+                  long liveHeapMidway) {
     }
 
     private Result run(Contestant c, String mode) throws Exception {
@@ -169,6 +170,7 @@ public final class ManySlowReadersBenchmark {
             ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
             Semaphore handshakes = new Semaphore(IN_FLIGHT_HANDSHAKES);
             AtomicInteger ended = new AtomicInteger();
+            List<Reader> ready = java.util.Collections.synchronizedList(new ArrayList<>());
             String path = ("file".equals(mode) ? BytesResponder.FILE_PATH : BytesResponder.BYTES_PATH) + RESPONSE_BYTES;
             Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
                     .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
@@ -178,23 +180,22 @@ public final class ManySlowReadersBenchmark {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             SslHandler tls = clientTls.newHandler(ch.alloc());
-                            Pacer pacer = new Pacer(rate * TICK_MILLIS / 1000);
-                            Reader reader = new Reader(path, completed, verified, failures, ended);
-                            ch.pipeline().addLast(pacer, tls, reader);
+                            Reader reader = new Reader(ch, new Pacer(rate * TICK_MILLIS / 1000), path, completed,
+                                    verified, failures, ended);
+                            ch.pipeline().addLast(reader.pacer, tls, reader);
                             tls.handshakeFuture().addListener(f -> {
                                 handshakes.release();
                                 if (f.isSuccess()) {
-                                    reader.request(ch);
-                                    pacer.start(ch.eventLoop());
+                                    ready.add(reader);
                                 } else {
                                     failures.add("handshake: " + f.cause());
                                 }
                             });
                         }
                     });
+            // First every connection is opened and handshaken, and left idle: all N are then open at once,
+            // however fast the server shakes hands.
             long t0 = System.nanoTime();
-            Sampler sampler = new Sampler(peaks);
-            sampler.start();
             for (int i = 0; i < connections; i++) {
                 if (!handshakes.tryAcquire(120, TimeUnit.SECONDS)) {
                     failures.add("no handshake completed for 120 s after " + i + " connections");
@@ -208,7 +209,18 @@ public final class ManySlowReadersBenchmark {
                     }
                 });
             }
+            handshakes.tryAcquire(IN_FLIGHT_HANDSHAKES, 120, TimeUnit.SECONDS);
             long openMillis = (System.nanoTime() - t0) / 1_000_000;
+            Map<String, Long> idle = numbers(control("gc"));
+            // Then every connection asks for its response at once, and reads it at the paced rate.
+            Sampler sampler = new Sampler(peaks);
+            sampler.start();
+            long t1 = System.nanoTime();
+            synchronized (ready) {
+                for (Reader r : ready) {
+                    r.channel.eventLoop().execute(r::start);
+                }
+            }
             // Halfway through the reading, what the server keeps alive (a full collection first).
             long expected = (long) connections * RESPONSE_BYTES;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300 + 3L * RESPONSE_BYTES / rate);
@@ -222,10 +234,10 @@ public final class ManySlowReadersBenchmark {
             if (ended.get() < connections) {
                 failures.add((connections - ended.get()) + " connections still reading at the deadline");
             }
-            long totalMillis = (System.nanoTime() - t0) / 1_000_000;
+            long totalMillis = (System.nanoTime() - t1) / 1_000_000;
             sampler.stop();
             return new Result(completed.get(), verified.get(), failures.size(), failures.peek(), openMillis,
-                    totalMillis, baseline, peaks, liveHeap);
+                    totalMillis, baseline, idle, peaks, liveHeap);
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             try {
@@ -417,6 +429,8 @@ public final class ManySlowReadersBenchmark {
 
     /** Sends the request, reads the response head, checks every body byte, and closes when the body is whole. */
     private static final class Reader extends ChannelInboundHandlerAdapter {
+        final Channel channel;
+        final Pacer pacer;
         private final String path;
         private final AtomicInteger completed;
         private final AtomicLong verified;
@@ -427,8 +441,10 @@ public final class ManySlowReadersBenchmark {
         private long offset;
         private boolean done;
 
-        Reader(String path, AtomicInteger completed, AtomicLong verified, ConcurrentLinkedQueue<String> failures,
-               AtomicInteger ended) {
+        Reader(Channel channel, Pacer pacer, String path, AtomicInteger completed, AtomicLong verified,
+               ConcurrentLinkedQueue<String> failures, AtomicInteger ended) {
+            this.channel = channel;
+            this.pacer = pacer;
             this.path = path;
             this.completed = completed;
             this.verified = verified;
@@ -436,9 +452,14 @@ public final class ManySlowReadersBenchmark {
             this.ended = ended;
         }
 
-        void request(Channel ch) {
-            ch.writeAndFlush(ch.alloc().buffer().writeBytes(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII)));
+        /** On the channel's event loop: sends the request and starts reading at the paced rate. */
+        void start() {
+            if (!channel.isActive()) {
+                return;
+            }
+            channel.writeAndFlush(channel.alloc().buffer().writeBytes(
+                    ("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
+            pacer.start(channel.eventLoop());
         }
 
         @Override
@@ -517,12 +538,17 @@ public final class ManySlowReadersBenchmark {
             row(t, label, "peak Netty direct counter MiB", contestants, byC, r -> mib(r.peaks.get("nettyDirect")));
             row(t, label, "peak heap (sampled, with garbage) MiB", contestants, byC, r -> mib(r.peaks.get("heapUsed")));
             row(t, label, "live heap halfway MiB", contestants, byC, r -> r.liveHeapMidway < 0 ? "n/a" : mib(r.liveHeapMidway));
+            row(t, label, "idle RSS - RSS before, KiB per connection (all open, before the requests)", contestants, byC,
+                    r -> String.format(Locale.ROOT, "%.0f",
+                            (r.idle.getOrDefault("rss", 0L) - r.baseline.getOrDefault("rss", 0L)) / 1024.0 / connections));
             row(t, label, "peak RSS MiB", contestants, byC, r -> mib(r.peaks.get("rss")));
-            row(t, label, "peak RSS - idle RSS, KiB per connection", contestants, byC,
+            row(t, label, "peak RSS - RSS before, KiB per connection", contestants, byC,
                     r -> String.format(Locale.ROOT, "%.0f",
                             (r.peaks.getOrDefault("rss", 0L) - r.baseline.getOrDefault("rss", 0L)) / 1024.0 / connections));
+            row(t, label, "peak direct in buffers, KiB per connection", contestants, byC,
+                    r -> String.format(Locale.ROOT, "%.1f", r.peaks.getOrDefault("directInBuffers", 0L) / 1024.0 / connections));
             row(t, label, "peak kernel TCP memory (both sides) MiB", contestants, byC, r -> mib(r.peaks.get("tcpKernel")));
-            row(t, label, "seconds to open all / to the last byte", contestants, byC,
+            row(t, label, "seconds to open all / from the requests to the last byte", contestants, byC,
                     r -> String.format(Locale.ROOT, "%.0f / %.0f", r.openMillis / 1000.0, r.totalMillis / 1000.0));
             for (Contestant c : contestants) {
                 Result r = byC.get(c);

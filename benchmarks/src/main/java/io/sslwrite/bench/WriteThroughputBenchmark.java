@@ -42,7 +42,8 @@ public class WriteThroughputBenchmark {
     @Param({"HEAP", "DIRECT"})
     public BufferType bufferType;
 
-    private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+    /** The channels' and handlers' allocator; {@link EncryptCpuBenchmark} may set another before set-up. */
+    ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
     private Tls tls;
     private ByteBuf message;
     private int writesPerFlush;
