@@ -41,7 +41,7 @@ public final class SslWriteStats {
         ALERT_SENT,
         /** {@code HANDSHAKE_TIMEOUT_MILLIS} passed before the handshake completed. */
         TIMEOUT,
-        /** The peer closed the connection during the handshake (EOF, close_notify or user_canceled), without a fatal alert. */
+        /** The peer closed the connection during the handshake (EOF, close_notify, user_canceled), no fatal alert. */
         PEER_CLOSED,
         /** This side failed without an alert: a transport I/O error or an internal failure. */
         LOCAL_ERROR,
@@ -157,7 +157,7 @@ public final class SslWriteStats {
     /** {@return application plaintext bytes decrypted and passed up the pipeline} */
     public long bytesDecrypted() { return bytesDecrypted; }
 
-    /** {@return writes refused because they would have taken the queued plaintext past {@code MAX_PENDING_BYTES} (§4.4)} */
+    /** {@return writes refused because they would have taken the queued plaintext past MAX_PENDING_BYTES (§4.4)} */
     public long writesRefused() { return writesRefused; }
 
     /** {@return plaintext queued and not yet encrypted, over all open connections: a gauge} */

@@ -127,6 +127,17 @@ class StatsTest {
     }
 
     @Test
+    void closingBothChannelsLeavesNoConnectionOpen() {
+        TlsPair pair = TlsPair.handshaken();
+        pair.client().finishAndReleaseAll();
+        pair.server().finishAndReleaseAll();
+        assertEquals(0, pair.clientContext().stats().connectionsOpen());
+        assertEquals(0, pair.serverContext().stats().connectionsOpen());
+        assertEquals(0, pair.serverContext().stats().handshakesFailed());
+        pair.close();
+    }
+
+    @Test
     void theSnapshotIsImmutable() {
         try (TlsPair pair = TlsPair.handshaken()) {
             SslWriteStats stats = pair.serverContext().stats();

@@ -43,6 +43,7 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -394,11 +395,7 @@ abstract class AbstractInteropTest {
 
     /** The JDK's TLS with the test PKI: the server certificate (server) or trust in the test CA (client). */
     static SSLContext jdkContext(boolean server) throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", TestPki.caCertificate());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
+        TrustManagerFactory tmf = jdkTrusting(TestPki.caCertificate());
         SSLContext context = SSLContext.getInstance("TLS");
         if (server) {
             KeyStore keys = KeyStore.getInstance("PKCS12");
@@ -411,6 +408,16 @@ abstract class AbstractInteropTest {
             context.init(null, tmf.getTrustManagers(), null);
         }
         return context;
+    }
+
+    /** The JDK's trust manager factory, trusting {@code ca} alone. */
+    static TrustManagerFactory jdkTrusting(X509Certificate ca) throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", ca);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        return tmf;
     }
 
     /** A JDK TLS server on 127.0.0.1, an ephemeral port, closed after the test. */

@@ -12,13 +12,11 @@ import org.junit.jupiter.api.Test;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -66,18 +64,14 @@ class StatsInteropTest extends AbstractInteropTest {
     void aJdkClientTrustingAnotherCaIsCountedByTheAlertItSent() throws Exception {
         SslWriteContext context = server().build();
         Server server = serve(context, 0);
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("other", TestPki.wrongCaCertificate());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
         SSLContext jdk = SSLContext.getInstance("TLS");
-        jdk.init(null, tmf.getTrustManagers(), null);
+        jdk.init(null, jdkTrusting(TestPki.wrongCaCertificate()).getTrustManagers(), null);
         try (SSLSocket socket = (SSLSocket) jdk.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(),
                 server.port())) {
             assertThrows(SSLHandshakeException.class, socket::startHandshake);
         }
-        assertFailed(server.accepted().handler().handshakeFuture(), "handshake with a JDK client trusting another CA");
+        assertFailed(server.accepted().handler().handshakeFuture(),
+                "handshake with a JDK client trusting another CA");
         SslWriteStats stats = context.stats();
         // The JDK's X509TrustManager failure becomes certificate_unknown (its Alert.CERTIFICATE_UNKNOWN).
         assertEquals(Map.of("certificate_unknown", 1L), stats.failuresByAlert(), stats.toString());
@@ -96,7 +90,8 @@ class StatsInteropTest extends AbstractInteropTest {
         assertEquals(Map.of(Cause.ALERT_SENT, 1L), clientStats.failuresByCause(), clientStats.toString());
         SslWriteStats serverStats = serverContext.stats();
         assertEquals(Map.of(Cause.ALERT_RECEIVED, 1L), serverStats.failuresByCause(), serverStats.toString());
-        assertEquals(clientStats.failuresByAlert(), serverStats.failuresByAlert(), "the one alert, seen from both sides");
+        assertEquals(clientStats.failuresByAlert(), serverStats.failuresByAlert(),
+                "the one alert, seen from both sides");
         assertEquals(1, serverStats.failuresByAlert().size(), serverStats.toString());
     }
 
@@ -146,7 +141,8 @@ class StatsInteropTest extends AbstractInteropTest {
     void anOpenSslClientThatResumesIsCountedAsResumed() throws Exception {
         SslWriteContext context = server().protocols("TLSv1.2").build();
         Server server = serve(context, 0);
-        Path session = Path.of(System.getProperty("java.io.tmpdir")).resolve("sslwrite-stats-sess-" + server.port() + ".pem");
+        Path session = Path.of(System.getProperty("java.io.tmpdir"))
+                .resolve("sslwrite-stats-sess-" + server.port() + ".pem");
         session.toFile().deleteOnExit();
 
         String first = sClient(server.port(), TestPki.caPem().toPath(), "-tls1_2", "-sess_out", session.toString());

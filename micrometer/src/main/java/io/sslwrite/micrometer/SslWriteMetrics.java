@@ -31,7 +31,8 @@ import static java.util.Objects.requireNonNull;
  * <table>
  *   <caption>Meters (Prometheus names in brackets)</caption>
  *   <tr><th>meter</th><th>type</th><th>tags</th></tr>
- *   <tr><td>{@code sslwrite.handshakes.started} ({@code sslwrite_handshakes_started_total})</td><td>counter</td><td></td></tr>
+ *   <tr><td>{@code sslwrite.handshakes.started} ({@code sslwrite_handshakes_started_total})</td>
+ *       <td>counter</td><td></td></tr>
  *   <tr><td>{@code sslwrite.handshakes.completed}</td><td>counter</td><td></td></tr>
  *   <tr><td>{@code sslwrite.handshakes.resumed}</td><td>counter</td><td></td></tr>
  *   <tr><td>{@code sslwrite.handshakes.failed}</td><td>counter</td><td>{@code cause}: alert_received, alert_sent,
@@ -41,7 +42,8 @@ import static java.util.Objects.requireNonNull;
  *   <tr><td>{@code sslwrite.handshakes.cipher.suite}</td><td>counter</td><td>{@code cipher.suite}: IANA name</td></tr>
  *   <tr><td>{@code sslwrite.handshakes.named.group}</td><td>counter</td><td>{@code group}: x25519, ...</td></tr>
  *   <tr><td>{@code sslwrite.connections.open}</td><td>gauge</td><td></td></tr>
- *   <tr><td>{@code sslwrite.encrypted} ({@code sslwrite_encrypted_bytes_total})</td><td>counter, bytes</td><td></td></tr>
+ *   <tr><td>{@code sslwrite.encrypted} ({@code sslwrite_encrypted_bytes_total})</td>
+ *       <td>counter, bytes</td><td></td></tr>
  *   <tr><td>{@code sslwrite.decrypted}</td><td>counter, bytes</td><td></td></tr>
  *   <tr><td>{@code sslwrite.writes.refused}</td><td>counter</td><td></td></tr>
  *   <tr><td>{@code sslwrite.plaintext.queued}</td><td>gauge, bytes</td><td></td></tr>
@@ -107,8 +109,8 @@ public final class SslWriteMetrics implements MeterBinder {
             counter("sslwrite.writes.refused", "Writes refused by MAX_PENDING_BYTES", null,
                     SslWriteStats::writesRefused);
             gauge("sslwrite.connections.open", "TLS connections open now", null, SslWriteStats::connectionsOpen);
-            gauge("sslwrite.plaintext.queued", "Plaintext queued and not yet encrypted, all connections", BaseUnits.BYTES,
-                    SslWriteStats::plaintextQueued);
+            gauge("sslwrite.plaintext.queued", "Plaintext queued and not yet encrypted, all connections",
+                    BaseUnits.BYTES, SslWriteStats::plaintextQueued);
             registerNew(context.stats());
         }
 
