@@ -1,16 +1,13 @@
 package io.sslwrite;
 
 import io.netty.buffer.ByteBufAllocator;
-import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.ByteQueueInputStream;
 import org.bouncycastle.tls.ContentType;
 import org.bouncycastle.tls.KeyUpdateRequest;
 import org.bouncycastle.tls.TlsContext;
-import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsClientProtocol;
 
 import java.io.ByteArrayInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -83,11 +80,7 @@ final class BcClientProtocol extends TlsClientProtocol implements BcProtocol {
         handshakeFraming.check(protocol, buf, off, len, getContext().getServerVersion());
         if (protocol != ContentType.application_data || getContext().getSecurityParametersConnection() == null
                 || !received.hold(buf, off, len, super.getAvailableInputBytes())) {
-            try {
-                super.processRecord(protocol, buf, off, len);
-            } catch (EOFException e) {
-                throw new TlsFatalAlert(AlertDescription.decode_error, "a message ends before its fields", e);
-            }
+            BcProtocol.decodingPeerBytes(() -> super.processRecord(protocol, buf, off, len));
         }
     }
 

@@ -1,7 +1,10 @@
 package io.sslwrite;
 
+import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.TlsContext;
+import org.bouncycastle.tls.TlsFatalAlert;
 
+import java.io.EOFException;
 import java.io.IOException;
 
 /**
@@ -27,4 +30,23 @@ interface BcProtocol {
      * and the protocol is closed and failed.
      */
     void abort(short alertDescription, String message) throws IOException;
+
+    /** A call into bctls's reading of a peer's record. */
+    interface PeerRead {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs bctls's reading of a peer's record, with a message that ends before its fields refused as
+     * {@code decode_error}: bctls's {@code TlsUtils.readFully} throws a bare {@code EOFException}, which
+     * {@code safeReadFullRecord} would answer with {@code internal_error} (bctls 1.84
+     * TlsProtocol.java:945-948), as if the fault were ours.
+     */
+    static void decodingPeerBytes(PeerRead read) throws IOException {
+        try {
+            read.run();
+        } catch (EOFException e) {
+            throw new TlsFatalAlert(AlertDescription.decode_error, "a message ends before its fields", e);
+        }
+    }
 }

@@ -12,7 +12,6 @@ import org.bouncycastle.tls.TlsServerProtocol;
 import org.bouncycastle.tls.TlsUtils;
 
 import java.io.ByteArrayInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -21,8 +20,9 @@ import java.nio.ByteBuffer;
  * consults only the protocol's protected {@code getRenegotiationPolicy()} when a ClientHello arrives on
  * an established connection, and its default is DENY. Output: records go to a {@link ProtocolOutput}
  * (see {@link BcProtocol}); input: application data is read from where it was decrypted
- * ({@link ReceivedRecord}). Peer's bytes: what bctls would answer with {@code internal_error} gets the
- * alert the RFCs name (see {@link #processRecord} and {@link #receiveClientHelloMessage}).
+ * ({@link ReceivedRecord}). Peer's bytes: what bctls would answer with {@code internal_error}, or
+ * with an alert of its own choosing, gets the alert the RFCs name (see {@link #processRecord} and
+ * {@link ClientHelloBody}).
  */
 final class BcServerProtocol extends TlsServerProtocol implements BcProtocol {
     private final RenegotiationGate gate;
@@ -83,9 +83,7 @@ final class BcServerProtocol extends TlsServerProtocol implements BcProtocol {
      * bctls would answer with {@code internal_error}, or let through, in a peer's malformed bytes is
      * refused here with the alert the RFCs name, thrown as a {@link TlsFatalAlert} that bctls sends: the
      * handshake messages' framing ({@link HandshakeFraming}), a TLS 1.3 handshake record the client did
-     * not encrypt, and a message that ends before its fields (bctls's {@code TlsUtils.readFully} throws
-     * a bare {@code EOFException}, which {@code safeReadFullRecord} turns into {@code internal_error},
-     * bctls 1.84 TlsProtocol.java:945-948).
+     * not encrypt, and a message that ends before its fields ({@link BcProtocol#decodingPeerBytes}).
      */
     @Override
     protected void processRecord(short protocol, byte[] buf, int off, int len) throws IOException {
@@ -95,11 +93,7 @@ final class BcServerProtocol extends TlsServerProtocol implements BcProtocol {
         handshakeFraming.check(protocol, buf, off, len, getContext().getServerVersion());
         if (protocol != ContentType.application_data || getContext().getSecurityParametersConnection() == null
                 || !received.hold(buf, off, len, super.getAvailableInputBytes())) {
-            try {
-                super.processRecord(protocol, buf, off, len);
-            } catch (EOFException e) {
-                throw new TlsFatalAlert(AlertDescription.decode_error, "a message ends before its fields", e);
-            }
+            BcProtocol.decodingPeerBytes(() -> super.processRecord(protocol, buf, off, len));
         }
     }
 
@@ -134,37 +128,10 @@ final class BcServerProtocol extends TlsServerProtocol implements BcProtocol {
         }
     }
 
-    /**
-     * RFC 5246 Appendix E.1, RFC 8446 §4.1.2 and Appendix D: a ClientHello's legacy_version higher than
-     * any this server knows is answered with the server's highest version, and one lower than TLS's
-     * lowest with {@code protocol_version}. bctls refuses any version whose major is not 3 with
-     * {@code illegal_parameter} (TlsServerProtocol.generateServerHello, bctls 1.84
-     * TlsServerProtocol.java:441-443), and {0xFE, 0xFE} throws an {@code IllegalArgumentException} in
-     * {@code ProtocolVersion.get} (ProtocolVersion.java:394) that becomes {@code internal_error}. So bctls
-     * parses the ClientHello with a higher major read as {3, 0xFF} (a later TLS 1.x: bctls negotiates its
-     * own highest) and a lower one as {3, 0} (SSL 3.0: bctls answers {@code protocol_version}). The
-     * transcript keeps the bytes the client sent: bctls hashes the message it queued, not this copy.
-     */
+    /** bctls parses the client's ClientHello as {@link ClientHelloBody} gives it. */
     @Override
     protected ClientHello receiveClientHelloMessage(ByteArrayInputStream buf) throws IOException {
-        int major = buf.read();
-        int minor = buf.read();
-        if (major < 0 || minor < 0) {
-            throw new TlsFatalAlert(AlertDescription.decode_error, "a ClientHello shorter than its version");
-        }
-        if (major > 3) {
-            minor = 0xFF;
-            major = 3;
-        } else if (major < 3) {
-            minor = 0;
-            major = 3;
-        }
-        byte[] rest = buf.readAllBytes();
-        byte[] body = new byte[2 + rest.length];
-        body[0] = (byte) major;
-        body[1] = (byte) minor;
-        System.arraycopy(rest, 0, body, 2, rest.length);
-        return super.receiveClientHelloMessage(new ByteArrayInputStream(body));
+        return super.receiveClientHelloMessage(ClientHelloBody.forBctls(buf));
     }
 
     @Override

@@ -1,13 +1,8 @@
 package io.sslwrite;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sslwrite.testing.Records;
-import io.sslwrite.testing.TestPki;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.AlertLevel;
 import org.bouncycastle.tls.CertificateRequest;
@@ -81,6 +76,21 @@ class PeerBytesAlertTest {
             assertEquals(0x0303, server.serverHelloVersion());
             server.finish();
         }
+    }
+
+    @Test
+    void aClientHelloWhoseVectorsDoNotFillItGetsDecodeError() throws Exception {
+        // cipher_suites announced 10 bytes long where 6 are: it swallows the compression methods and the
+        // extensions' length, and bctls reads the compression methods from the first extension's type
+        // (0x0101: one method, 1, no null one) and refuses them as handshake_failure.
+        byte[] hello = clientHello(0x0303, 4);
+        int cipherSuitesLength = 5 + 4 + 2 + 32 + 1;
+        assertEquals(6, hello[cipherSuitesLength + 1]);
+        hello[cipherSuitesLength + 1] = 10;
+        Server server = new Server();
+        server.feed(hello);
+        assertEquals(List.of((int) AlertDescription.decode_error), server.alertsSent());
+        server.finish();
     }
 
     @Test
@@ -191,17 +201,17 @@ class PeerBytesAlertTest {
 
     /**
      * A TLS 1.2 ClientHello (RFC 5246 §7.4.1.2) with {@code legacyVersion}, ECDHE and AES-GCM, no
-     * supported_versions, and an unassigned extension of {@code padding} bytes if not 0, in records of
-     * at most 2^14 bytes.
+     * supported_versions, and first an unassigned extension (0x0101) of {@code padding} bytes if not 0,
+     * in records of at most 2^14 bytes.
      */
     static byte[] clientHello(int legacyVersion, int padding) {
         ByteArrayOutputStream extensions = new ByteArrayOutputStream();
+        if (padding > 0) {
+            extension(extensions, 0x0101, new byte[padding]);
+        }
         extension(extensions, 10, new byte[] {0, 4, 0, 0x1d, 0, 0x17});            // x25519, secp256r1
         extension(extensions, 11, new byte[] {1, 0});                              // uncompressed points
         extension(extensions, 13, new byte[] {0, 4, 4, 3, 8, 4});                  // ecdsa_p256, rsa_pss
-        if (padding > 0) {
-            extension(extensions, 0x2a2a, new byte[padding]);
-        }
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write(legacyVersion >>> 8);
         body.write(legacyVersion);
@@ -239,51 +249,30 @@ class PeerBytesAlertTest {
         out.writeBytes(data);
     }
 
-    /** A fresh server handler, what it wrote and the exceptions that reached its pipeline's end. */
+    /** A fresh server handler ({@link SecurityDefaultsTest.Server}) that also says what it answered. */
     static final class Server {
-        final EmbeddedChannel channel = new EmbeddedChannel();
-        final List<Throwable> exceptions = new ArrayList<>();
-        final ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        private final SecurityDefaultsTest.Server server = new SecurityDefaultsTest.Server(b -> { });
+        final EmbeddedChannel channel = server.channel;
+        final List<Throwable> exceptions = server.exceptions;
 
         Server() throws SSLException {
-            SslWriteContext context = SslWriteContext.forServer(TestPki.serverCertPem(), TestPki.serverKeyPem()).build();
-            channel.pipeline().addLast(context.newHandler(channel.alloc()), new ChannelInboundHandlerAdapter() {
-                @Override
-                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                    exceptions.add(cause);
-                }
-            });
         }
 
         /** Feeds bytes and returns what the server wrote in answer. */
         byte[] feed(byte[] bytes) {
-            if (channel.isOpen()) {
-                channel.writeInbound(Unpooled.wrappedBuffer(bytes));
-            }
-            channel.runPendingTasks();
-            ByteArrayOutputStream answer = new ByteArrayOutputStream();
-            for (Object msg; (msg = channel.readOutbound()) != null; ) {
-                ByteBuf buf = (ByteBuf) msg;
-                answer.writeBytes(ByteBufUtil.getBytes(buf));
-                buf.release();
-            }
-            wire.writeBytes(answer.toByteArray());
-            return answer.toByteArray();
+            int before = server.wire.size();
+            server.feed(bytes);
+            byte[] wire = server.wire.toByteArray();
+            return Arrays.copyOfRange(wire, before, wire.length);
         }
 
-        /** Descriptions of the plaintext alerts the server sent. */
         List<Integer> alertsSent() {
-            byte[] bytes = wire.toByteArray();
-            List<Integer> alerts = new ArrayList<>();
-            for (Records.Record r : Records.parse(bytes).alerts()) {
-                alerts.add(bytes[r.offset() + 1] & 0xff);
-            }
-            return alerts;
+            return server.alertsSent();
         }
 
         /** server_version of the ServerHello the server sent first (RFC 5246 §7.4.1.3), or -1. */
         int serverHelloVersion() {
-            byte[] bytes = wire.toByteArray();
+            byte[] bytes = server.wire.toByteArray();
             Records records = Records.parse(bytes);
             if (records.isEmpty() || records.get(0).type() != Records.HANDSHAKE
                     || bytes[records.get(0).offset()] != SERVER_HELLO) {
@@ -294,7 +283,7 @@ class PeerBytesAlertTest {
         }
 
         void finish() {
-            channel.finishAndReleaseAll();
+            server.finish();
         }
     }
 
