@@ -19,6 +19,11 @@ import java.util.Locale;
  *
  * Each figure is the median of 5 rounds of 1 CPU-s, after a warm-up that lasts until two rounds agree
  * within 10% (at least 5 CPU-s); contestants take turns round by round, so a change of load touches all.
+ * Each round is also divided by the process's CPU time (GC and JIT threads included) and by the wall
+ * clock, printed beside. {@code --buffer=direct} writes direct plaintext instead of heap, and
+ * {@code --allocator=default} gives the channels Netty's default allocator (adaptive in Netty 4.2) instead
+ * of {@code PooledByteBufAllocator.DEFAULT}: the buffer type decides how sslwrite ranks against BoringSSL,
+ * since each copies the plaintext on the opposite kind (heap for BoringSSL, direct for sslwrite).
  */
 public final class EncryptCpuBenchmark {
 
@@ -35,9 +40,14 @@ public final class EncryptCpuBenchmark {
 
     public static void main(String[] args) throws Exception {
         ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+        BufferType bufferType = BufferType.HEAP;
         java.util.List<String> contestants = new java.util.ArrayList<>();
         for (String a : args) {
-            if (a.equals("--allocator=default")) {
+            if (a.equals("--buffer=direct")) {
+                bufferType = BufferType.DIRECT;
+            } else if (a.equals("--buffer=heap")) {
+                bufferType = BufferType.HEAP;
+            } else if (a.equals("--allocator=default")) {
                 alloc = ByteBufAllocator.DEFAULT;
             } else if (a.equals("--allocator=pooled")) {
                 alloc = PooledByteBufAllocator.DEFAULT;
@@ -52,7 +62,7 @@ public final class EncryptCpuBenchmark {
             WriteThroughputBenchmark bench = new WriteThroughputBenchmark();
             bench.contestant = Contestant.valueOf(contestants.get(i));
             bench.messageSize = 16384;
-            bench.bufferType = BufferType.HEAP;
+            bench.bufferType = bufferType;
             bench.alloc = alloc;
             bench.setUpTrial();
             bench.handshake();
@@ -80,7 +90,8 @@ public final class EncryptCpuBenchmark {
                 rates[i][r] = round(work[i]);
             }
         }
-        System.out.println("Java " + Runtime.version() + ", 16 KiB heap writes, allocator "
+        System.out.println("Java " + Runtime.version() + ", 16 KiB " + bufferType.name().toLowerCase(Locale.ROOT)
+                + " writes, allocator "
                 + alloc.getClass().getSimpleName() + ", MiB encrypted per second (median of " + ROUNDS + "; min..max):");
         System.out.println(String.format(Locale.ROOT, "  %-18s %22s %22s %22s", "",
                 "writing thread's CPU", "process CPU (all)", "wall clock"));

@@ -155,8 +155,8 @@ public final class ManySlowReadersBenchmark {
 
     /** What one contestant's server did with N slow readers. */
     record Result(int completed, long verifiedBytes, int failures, String firstFailure, long openMillis,
-                  long totalMillis, Map<String, Long> baseline, Map<String, Long> idle, Map<String, Long> peaks,
-                  long liveHeapMidway) {
+                  long totalMillis, long closeMillis, Map<String, Long> baseline, Map<String, Long> idle,
+                  Map<String, Long> peaks, long liveHeapMidway) {
     }
 
     private Result run(Contestant c, String mode) throws Exception {
@@ -236,8 +236,20 @@ public final class ManySlowReadersBenchmark {
             }
             long totalMillis = (System.nanoTime() - t1) / 1_000_000;
             sampler.stop();
+            // The clients closed as each body arrived, the last ones together: how long until the server has
+            // let go of every connection (its close paths, close_notify and their timers at scale).
+            long t2 = System.nanoTime();
+            long open;
+            while ((open = numbers(control("stats")).get("openConnections")) > 0
+                    && System.nanoTime() - t2 < TimeUnit.SECONDS.toNanos(120)) {
+                Thread.sleep(100);
+            }
+            if (open > 0) {
+                failures.add("the server still held " + open + " connections 120 s after the clients closed");
+            }
+            long closeMillis = (System.nanoTime() - t2) / 1_000_000;
             return new Result(completed.get(), verified.get(), failures.size(), failures.peek(), openMillis,
-                    totalMillis, baseline, idle, peaks, liveHeap);
+                    totalMillis, closeMillis, baseline, idle, peaks, liveHeap);
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             try {
@@ -263,7 +275,7 @@ public final class ManySlowReadersBenchmark {
         command.add(Integer.toString(port + 1));
         Path log = outDir.resolve("server-" + mode + "-" + c + ".log");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         while (Files.readString(log).lines().noneMatch(l -> l.startsWith("READY"))) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
                 throw new IllegalStateException(c + "'s server did not start:\n" + Files.readString(log));
@@ -548,8 +560,9 @@ public final class ManySlowReadersBenchmark {
             row(t, label, "peak direct in buffers, KiB per connection", contestants, byC,
                     r -> String.format(Locale.ROOT, "%.1f", r.peaks.getOrDefault("directInBuffers", 0L) / 1024.0 / connections));
             row(t, label, "peak kernel TCP memory (both sides) MiB", contestants, byC, r -> mib(r.peaks.get("tcpKernel")));
-            row(t, label, "seconds to open all / from the requests to the last byte", contestants, byC,
-                    r -> String.format(Locale.ROOT, "%.0f / %.0f", r.openMillis / 1000.0, r.totalMillis / 1000.0));
+            row(t, label, "seconds to open all / from the requests to the last byte / to the server's last close",
+                    contestants, byC, r -> String.format(Locale.ROOT, "%.0f / %.0f / %.1f", r.openMillis / 1000.0,
+                            r.totalMillis / 1000.0, r.closeMillis / 1000.0));
             for (Contestant c : contestants) {
                 Result r = byC.get(c);
                 if (r.failures > 0) {

@@ -240,7 +240,7 @@ public final class RealClientBenchmark {
         Path log = outDir.resolve("server-" + c + ".log");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         servers.put(c, p);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         while (Files.readString(log).lines().noneMatch(l -> l.startsWith("READY"))) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
                 throw new IllegalStateException(c + "'s server did not start; its log, " + log + ":\n"
