@@ -95,26 +95,6 @@ class EndingsTest {
     }
 
     /**
-     * {@code close()} during the handshake sends user_canceled and close_notify; the transport holds
-     * them when the handler is removed. The handshake future, the close future and the application's
-     * close promise all complete.
-     */
-    @Test
-    void removingTheHandlerCompletesAllThreeFutures() {
-        StallingTransport transport = StallingTransport.holdingAllWrites();
-        try (TlsPair pair = TlsPair.builder().transport(transport).build()) {
-            SslWriteHandler handler = pair.clientHandler();
-            ChannelFuture close = pair.client().pipeline().close();
-            assertFalse(close.isDone(), "the alerts are held by the transport");
-            pair.client().pipeline().remove(handler);
-            assertInstanceOf(javax.net.ssl.SSLHandshakeException.class, handler.handshakeFuture().cause());
-            assertInstanceOf(javax.net.ssl.SSLException.class, handler.sslCloseFuture().cause());
-            assertTrue(close.isSuccess(), "close() promise: " + close);
-            assertFalse(pair.client().isOpen());
-        }
-    }
-
-    /**
      * §4.5 vs §4.7: the partial-write cut belongs to back-pressure, not to a close. {@code close()}
      * sends every queued byte before close_notify, and a write succeeds only whole.
      */

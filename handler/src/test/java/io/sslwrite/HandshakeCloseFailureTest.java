@@ -293,6 +293,26 @@ class HandshakeCloseFailureTest {
         }
     }
 
+    /**
+     * {@code close()} during the handshake sends user_canceled and close_notify; the transport holds
+     * them when the handler is removed. The handshake future, the close future and the application's
+     * close promise all complete.
+     */
+    @Test
+    void removingTheHandlerCompletesAllThreeFutures() {
+        StallingTransport transport = StallingTransport.holdingAllWrites();
+        try (TlsPair pair = TlsPair.builder().transport(transport).build()) {
+            SslWriteHandler handler = pair.clientHandler();
+            ChannelFuture close = pair.client().pipeline().close();
+            assertFalse(close.isDone(), "the alerts are held by the transport");
+            pair.client().pipeline().remove(handler);
+            assertInstanceOf(SSLHandshakeException.class, handler.handshakeFuture().cause());
+            assertInstanceOf(SSLException.class, handler.sslCloseFuture().cause());
+            assertTrue(close.isSuccess(), "close() promise: " + close);
+            assertFalse(pair.client().isOpen());
+        }
+    }
+
     private static void move(EmbeddedChannel from, EmbeddedChannel to) {
         for (Object msg; (msg = from.readOutbound()) != null; ) {
             if (to.isOpen()) {

@@ -280,6 +280,55 @@ class TransportFaultsTest {
         assertEquals(10, conn.probe.reads() - readsBefore, "one channelRead per record: 10 records of 1024 bytes");
     }
 
+    /**
+     * The JDK's TLS server is the witness: an sslwrite client that does not trust it writes, before the
+     * handshake, a buffer with {@code CLOSE_ON_FAILURE}. The listener runs inside the ending; the
+     * client's fatal alert must still reach the server, which reports it as received.
+     */
+    @Test
+    void aCloseOnFailureListenerStillLetsTheJdkServerReceiveTheClientsAlert() throws Exception {
+        java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("server", TestPki.serverKey(), new char[0], TestPki.serverChain());
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+                javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, new char[0]);
+        SSLContext jdk = SSLContext.getInstance("TLS");
+        jdk.init(kmf.getKeyManagers(), null, null);
+        javax.net.ssl.SSLServerSocket listener = (javax.net.ssl.SSLServerSocket) jdk.getServerSocketFactory()
+                .createServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        closeables.add(listener);
+        listener.setEnabledProtocols(new String[] {"TLSv1.2"});
+        CompletableFuture<String> serverSaw = CompletableFuture.supplyAsync(() -> {
+            try (SSLSocket accepted = (SSLSocket) listener.accept()) {
+                accepted.startHandshake();
+                return "handshake succeeded";
+            } catch (IOException e) {
+                return e.getMessage();
+            }
+        }, threads);
+
+        SslWriteContext context = SslWriteContext.forClient().trustManager(TestPki.wrongCaPem()).protocols("TLSv1.2").build();
+        CompletableFuture<ChannelFuture> write = new CompletableFuture<>();
+        Channel channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(context.newHandler(ch.alloc(), TlsPair.HOST, listener.getLocalPort()),
+                                new Probe());
+                        // Queued before the handshake starts, as an application writing at once does.
+                        write.complete(ch.writeAndFlush(Unpooled.wrappedBuffer(new byte[100]))
+                                .addListener(ChannelFutureListener.CLOSE_ON_FAILURE));
+                    }
+                })
+                .connect(InetAddress.getLoopbackAddress(), listener.getLocalPort()).sync().channel();
+        channels.add(channel);
+        await(channel.closeFuture(), "the client closing after its alert");
+        assertInstanceOf(SSLHandshakeException.class, write.get(GUARD_SECONDS, TimeUnit.SECONDS).cause());
+        String seen = serverSaw.get(GUARD_SECONDS, TimeUnit.SECONDS);
+        assertTrue(seen.contains("Received fatal alert: unknown_ca"), "the JDK server saw: " + seen);
+    }
+
     @Test
     void closeUnderBackPressureDrainsEveryQueuedWriteThenSendsCloseNotify() throws Exception {
         Server server = startServer(b -> { });
