@@ -3,6 +3,7 @@ package io.sslwrite;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sslwrite.testing.Records;
+import org.bouncycastle.jcajce.util.DefaultJcaJceHelper;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.AlertLevel;
 import org.bouncycastle.tls.CertificateRequest;
@@ -17,7 +18,7 @@ import org.bouncycastle.tls.TlsServerCertificate;
 import org.bouncycastle.tls.crypto.TlsCipher;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
 import org.bouncycastle.tls.crypto.TlsEncodeResult;
-import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 import org.junit.jupiter.api.Test;
 
 import javax.net.ssl.SSLException;
@@ -308,12 +309,15 @@ class PeerBytesAlertTest {
             this.finished = finished;
         }
 
-        /** bctls's crypto, keeping the last record cipher it made: after the handshake, the application one. */
-        static final class RecordingCrypto extends BcTlsCrypto {
+        /**
+         * bctls's JCA crypto (in the default and the FIPS build alike), keeping the last record cipher it
+         * made: after the handshake, the application one.
+         */
+        static final class RecordingCrypto extends JcaTlsCrypto {
             TlsCipher last;
 
             RecordingCrypto() {
-                super(new SecureRandom());
+                super(new DefaultJcaJceHelper(), new SecureRandom(), new SecureRandom());
             }
 
             @Override
