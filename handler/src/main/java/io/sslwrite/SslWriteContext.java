@@ -394,13 +394,8 @@ public final class SslWriteContext {
     }
 
     /**
-     * What every handler made from this context has done since {@link Builder#build()}: handshakes started,
-     * completed, failed (by alert and by cause) and resumed, the protocols, suites and groups negotiated,
-     * connections open, bytes encrypted and decrypted, writes refused, plaintext queued (DESIGN §3.2).
-     * Counting is per event loop and costs the connections no lock; the snapshot adds the loops up, so it
-     * may be a moment behind them. Safe to call from any thread.
-     *
-     * @return an immutable snapshot
+     * {@return an immutable snapshot of what every handler made from this context has done since
+     * {@link Builder#build()} (DESIGN §3.2; see {@link SslWriteStats}); safe to call from any thread}
      */
     public SslWriteStats stats() {
         return stats.snapshot();
