@@ -24,13 +24,8 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -286,21 +281,7 @@ public final class ManySlowReadersBenchmark {
     }
 
     private Map<String, String> control(String command) throws IOException {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port + 1)) {
-            OutputStream out = s.getOutputStream();
-            out.write((command + "\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
-                    .readLine();
-            Map<String, String> kv = new LinkedHashMap<>();
-            if (line != null) {
-                for (String pair : line.split(" ")) {
-                    int eq = pair.indexOf('=');
-                    kv.put(pair.substring(0, eq), pair.substring(eq + 1));
-                }
-            }
-            return kv;
-        }
+        return RealClientServer.ask(port + 1, command);
     }
 
     private static Map<String, Long> numbers(Map<String, String> kv) {

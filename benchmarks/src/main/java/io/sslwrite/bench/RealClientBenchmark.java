@@ -1,11 +1,7 @@
 package io.sslwrite.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -271,23 +267,8 @@ public final class RealClientBenchmark {
         }
     }
 
-    /** One line of {@code key=value} pairs from the server's control port. */
     private Map<String, String> control(Contestant c, String command) throws IOException {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), controlPort(c))) {
-            OutputStream out = s.getOutputStream();
-            out.write((command + "\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
-                    .readLine();
-            Map<String, String> kv = new LinkedHashMap<>();
-            if (line != null) {
-                for (String pair : line.split(" ")) {
-                    int eq = pair.indexOf('=');
-                    kv.put(pair.substring(0, eq), pair.substring(eq + 1));
-                }
-            }
-            return kv;
-        }
+        return RealClientServer.ask(controlPort(c), command);
     }
 
     private static long num(Map<String, String> kv, String key) {

@@ -40,6 +40,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -225,6 +226,25 @@ public final class RealClientServer {
     }
 
     /** Resident set size from {@code /proc/self/status}, -1 where there is none. */
+    /** Sends {@code command} to a server's control port and returns its answer's {@code key=value} pairs. */
+    static Map<String, String> ask(int controlPort, String command) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), controlPort)) {
+            OutputStream out = s.getOutputStream();
+            out.write((command + "\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+            Map<String, String> kv = new LinkedHashMap<>();
+            if (line != null) {
+                for (String pair : line.split(" ")) {
+                    int eq = pair.indexOf('=');
+                    kv.put(pair.substring(0, eq), pair.substring(eq + 1));
+                }
+            }
+            return kv;
+        }
+    }
+
     static long rss() throws IOException {
         Path status = Path.of("/proc/self/status");
         if (!Files.exists(status)) {
