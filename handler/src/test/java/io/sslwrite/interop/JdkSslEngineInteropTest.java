@@ -3,7 +3,10 @@ package io.sslwrite.interop;
 import io.netty.channel.ChannelFuture;
 import io.sslwrite.SslWriteContext;
 import io.sslwrite.testing.TestPki;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import javax.net.ssl.SNIHostName;
@@ -12,6 +15,7 @@ import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -79,6 +83,52 @@ class JdkSslEngineInteropTest extends AbstractInteropTest {
         exchange(connection, client, toClient, toServer);
         client.close();
         awaitSuccess(connection.handler().sslCloseFuture(), "sslCloseFuture after the JDK client's close_notify");
+    }
+
+    /**
+     * The writes of an HTTP/2 server sending a large body: for each 16 KiB DATA frame a 9-byte header in
+     * a pooled direct buffer and the payload as a slice of a heap array, flushed 64 frames at a time. Each
+     * record then holds the end of one frame, the next header and most of the next payload, packed from
+     * three writes of two kinds of buffer; the JDK decrypts them with each kind of record cipher.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+            "TLSv1.3, TLS_AES_128_GCM_SHA256",
+            "TLSv1.3, TLS_AES_256_GCM_SHA384",
+            "TLSv1.3, TLS_CHACHA20_POLY1305_SHA256",
+            "TLSv1.2, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            "TLSv1.2, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"})
+    void framesPackedFromDirectHeadersAndHeapPayloadsArriveIntact(String protocol, String suite) throws Exception {
+        int frame = 16384;
+        int frames = 512;
+        byte[] payloads = payload(9, frame * frames);
+        byte[] expected = new byte[frames * (9 + frame)];
+        SSLServerSocket listener = jdkServer(protocol);
+        CompletableFuture<SSLSocket> accepted = acceptAndHandshake(listener);
+        SslWriteContext context = SslWriteContext.forClient().trustManager(TestPki.caPem())
+                .protocols(protocol).cipherSuites(suite).build();
+        Connection client = connect(context, "localhost", listener.getLocalPort(), 0);
+        try (SSLSocket server = await(accepted, "JDK server accepting and handshaking")) {
+            awaitSuccess(client.handler().handshakeFuture(), "handshake with the JDK server");
+            assertEquals(suite, server.getSession().getCipherSuite());
+            CompletableFuture<String> received = hashExactly(server.getInputStream(), expected.length);
+            List<ChannelFuture> writes = new ArrayList<>();
+            for (int i = 0; i < frames; i++) {
+                int at = i * (9 + frame);
+                for (int b = 0; b < 9; b++) {
+                    expected[at + b] = (byte) (i * 9 + b);
+                }
+                System.arraycopy(payloads, i * frame, expected, at + 9, frame);
+                ByteBuf header = client.channel().alloc().directBuffer(9).writeBytes(expected, at, 9);
+                writes.add(client.channel().write(header));
+                writes.add(client.channel().write(Unpooled.wrappedBuffer(payloads, i * frame, frame)));
+                if (i % 64 == 63) {
+                    client.channel().flush();
+                }
+            }
+            client.awaitWrites(writes);
+            assertSameBytes(expected, await(received, "the JDK reading the frames"), "sslwrite -> JDK");
+        }
     }
 
     /** sslwrite sends {@code fromSslwrite} while the JDK side sends {@code fromJdk}; both arrive intact. */
