@@ -20,7 +20,9 @@ import java.util.Locale;
  * Each figure is the median of 5 rounds of 1 CPU-s, after a warm-up that lasts until two rounds agree
  * within 10% (at least 5 CPU-s); contestants take turns round by round, so a change of load touches all.
  * Each round is also divided by the process's CPU time (GC and JIT threads included) and by the wall
- * clock, printed beside. {@code --buffer=direct} writes direct plaintext instead of heap, and
+ * clock, printed beside. {@code --buffer=direct} writes direct plaintext instead of heap,
+ * {@code --buffer=http2} writes each 16 KiB heap payload behind a 9-byte direct frame header, as HTTP/2's
+ * DATA frames come, and
  * {@code --allocator=default} gives the channels Netty's default allocator (adaptive in Netty 4.2) instead
  * of {@code PooledByteBufAllocator.DEFAULT}: the buffer type decides how sslwrite ranks against BoringSSL,
  * since each copies the plaintext on the opposite kind (heap for BoringSSL, direct for sslwrite).
@@ -45,6 +47,8 @@ public final class EncryptCpuBenchmark {
         for (String a : args) {
             if (a.equals("--buffer=direct")) {
                 bufferType = BufferType.DIRECT;
+            } else if (a.equals("--buffer=http2")) {
+                bufferType = BufferType.HTTP2_FRAMES;
             } else if (a.equals("--buffer=heap")) {
                 bufferType = BufferType.HEAP;
             } else if (a.equals("--allocator=default")) {

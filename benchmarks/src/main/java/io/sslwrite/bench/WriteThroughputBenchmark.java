@@ -46,6 +46,7 @@ public class WriteThroughputBenchmark {
     ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
     private Tls tls;
     private ByteBuf message;
+    private ByteBuf frameHeader;
     private int writesPerFlush;
     private EmbeddedPair pair;
     private long written;
@@ -58,6 +59,7 @@ public class WriteThroughputBenchmark {
         }
         tls = Tls.create(contestant, Tls.GROUP);
         message = bufferType.newMessage(messageSize);
+        frameHeader = bufferType.frameHeader(messageSize);
         writesPerFlush = FLUSH_EVERY_BYTES / messageSize;
     }
 
@@ -85,6 +87,9 @@ public class WriteThroughputBenchmark {
     @TearDown(Level.Trial)
     public void tearDownTrial() {
         message.release();
+        if (frameHeader != null) {
+            frameHeader.release();
+        }
     }
 
     @Benchmark
@@ -109,6 +114,10 @@ public class WriteThroughputBenchmark {
 
     private void writeOneFlush() {
         for (int i = 0; i < writesPerFlush; i++) {
+            if (frameHeader != null) {
+                pair.client.write(frameHeader.retainedDuplicate());
+                written += frameHeader.readableBytes();
+            }
             // A duplicate per write: each write owns its indices and reference, the bytes are shared.
             pair.client.write(message.retainedDuplicate());
         }
