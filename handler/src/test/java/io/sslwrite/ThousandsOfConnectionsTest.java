@@ -52,6 +52,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -60,6 +61,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import static io.sslwrite.testing.Waits.await;
 import static io.sslwrite.testing.Waits.awaitSuccess;
@@ -140,13 +142,7 @@ class ThousandsOfConnectionsTest {
         assertEquals(N, open.handshakesCompleted(), open.toString());
         assertEquals(N, open.connectionsOpen(), open.toString());
 
-        List<ChannelFuture> closes = onServerLoop(() -> {
-            List<ChannelFuture> futures = new ArrayList<>();
-            for (Accepted a : server.accepted) {
-                futures.add(a.channel.close());
-            }
-            return futures;
-        });
+        List<ChannelFuture> closes = closeAllInOneTurn(server.accepted);
         assertEquals(N, closes.size());
         for (ChannelFuture close : closes) {
             awaitSuccess(close, "a close() of the server");
@@ -230,13 +226,7 @@ class ThousandsOfConnectionsTest {
         assertEquals(N, stuck.connectionsOpen(), stuck.toString());
         assertTrue(stuck.plaintextQueued() > 0, "back-pressure holds plaintext: " + stuck);
 
-        List<ChannelFuture> closes = onServerLoop(() -> {
-            List<ChannelFuture> futures = new ArrayList<>();
-            for (Accepted a : accepted) {
-                futures.add(a.channel.close());
-            }
-            return futures;
-        });
+        List<ChannelFuture> closes = closeAllInOneTurn(accepted);
         for (ChannelFuture close : closes) {
             awaitSuccess(close, "a close() that waits for the close timer");
         }
@@ -357,7 +347,7 @@ class ThousandsOfConnectionsTest {
         }
     }
 
-    private Server startServer(java.util.function.Consumer<SslWriteContext.Builder> options) throws Exception {
+    private Server startServer(Consumer<SslWriteContext.Builder> options) throws Exception {
         return startServer(options, 0, 0);
     }
 
@@ -366,7 +356,7 @@ class ThousandsOfConnectionsTest {
      *                    one write, instead of its numbered response
      * @param sendBuffer  if not 0, the server's SO_SNDBUF
      */
-    private Server startServer(java.util.function.Consumer<SslWriteContext.Builder> options, int bigResponse,
+    private Server startServer(Consumer<SslWriteContext.Builder> options, int bigResponse,
                                int sendBuffer) throws Exception {
         SslWriteContext.Builder builder = SslWriteContext.forServer(TestPki.serverCertPem(), TestPki.serverKeyPem())
                 .option(SslWriteOption.HANDSHAKE_TIMEOUT_MILLIS, HANDSHAKE_TIMEOUT_MILLIS);
@@ -455,6 +445,17 @@ class ThousandsOfConnectionsTest {
     private List<Accepted> awaitAccepted(Server server, int n) throws InterruptedException {
         Waits.awaitTrue(() -> server.accepted.size() >= n, n + " connections accepted");
         return new ArrayList<>(server.accepted);
+    }
+
+    /** {@code close()} on every connection, all in one task of the server's event loop. */
+    private List<ChannelFuture> closeAllInOneTurn(Collection<Accepted> accepted) throws Exception {
+        return onServerLoop(() -> {
+            List<ChannelFuture> futures = new ArrayList<>();
+            for (Accepted a : accepted) {
+                futures.add(a.channel.close());
+            }
+            return futures;
+        });
     }
 
     private <T> T onServerLoop(Callable<T> task) throws Exception {
