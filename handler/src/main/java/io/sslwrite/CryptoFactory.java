@@ -90,8 +90,9 @@ final class CryptoFactory {
         private final DefaultJcaJceHelper jdk = new DefaultJcaJceHelper();
         /** Per algorithm name, the provider that {@link #createCipher} found: see {@link #pinnedCipher}. */
         private final Map<String, Provider> cipherPins = new ConcurrentHashMap<>();
-        private final Map<String, Provider> macPins = new ConcurrentHashMap<>();
-        private final Map<String, Provider> digestPins = new ConcurrentHashMap<>();
+        /** Never initialised, never used: only cloned, which reads them, from any thread. */
+        private final Map<String, Mac> macPrototypes = new ConcurrentHashMap<>();
+        private final Map<String, MessageDigest> digestPrototypes = new ConcurrentHashMap<>();
 
         JdkFirstHelper(Provider fallback) {
             super(fallback);
@@ -130,7 +131,10 @@ final class CryptoFactory {
          * Cipher, for each of the transformation's four spellings), and the returned Mac or Cipher
          * walks it again when first initialised; that was about 6% of a server's handshake. The first
          * lookup of a name does exactly that; its answer is then kept for the name, and later ones ask
-         * that provider alone (getInstance(name, provider)), as the helper of a FIPS build always does.
+         * that provider alone (Cipher.getInstance(name, provider)), as the helper of a FIPS build always
+         * does. An HMAC or a digest is not even looked up again: it is a clone of one made from that
+         * provider and never used (Mac.getInstance would build the JDK's HMAC, which looks up its
+         * digest by name, through the provider list, every time).
          *
          * Only names whose keys are raw secrets are pinned: AES-GCM and HMAC keys here are always a
          * SecretKeySpec made from derived bytes, so which provider serves them depends on the name
@@ -181,8 +185,8 @@ final class CryptoFactory {
             if (!algorithm.regionMatches(true, 0, "Hmac", 0, 4)) {
                 return jdkFirstMac(algorithm);
             }
-            Provider pinned = macPins.get(algorithm);
-            if (pinned == null) {
+            Mac prototype = macPrototypes.get(algorithm);
+            if (prototype == null) {
                 Mac probe = jdkFirstMac(algorithm);
                 try {
                     probe.init(new SecretKeySpec(new byte[32], algorithm));
@@ -190,10 +194,15 @@ final class CryptoFactory {
                     throw (NoSuchAlgorithmException) new NoSuchAlgorithmException(
                             "no provider initialises " + algorithm + " with a raw key").initCause(e);
                 }
-                pinned = probe.getProvider();
-                macPins.putIfAbsent(algorithm, pinned);
+                prototype = Mac.getInstance(algorithm, probe.getProvider());
+                Mac raced = macPrototypes.putIfAbsent(algorithm, prototype);
+                prototype = raced == null ? prototype : raced;
             }
-            return Mac.getInstance(algorithm, pinned);
+            try {
+                return (Mac) prototype.clone();
+            } catch (CloneNotSupportedException e) {
+                return Mac.getInstance(algorithm, prototype.getProvider());
+            }
         }
 
         private Mac jdkFirstMac(String algorithm) throws NoSuchAlgorithmException {
@@ -254,17 +263,21 @@ final class CryptoFactory {
             return createMessageDigest(algorithm);
         }
 
-        /** A digest chooses its provider when made (no delayed selection): the first one made names the pin. */
+        /** A digest chooses its provider when made (no delayed selection): the first one made is the prototype. */
         @Override
         public MessageDigest createMessageDigest(String algorithm) throws NoSuchAlgorithmException {
-            Provider pinned = digestPins.get(algorithm);
-            if (pinned != null) {
-                return MessageDigest.getInstance(algorithm, pinned);
+            MessageDigest prototype = digestPrototypes.get(algorithm);
+            if (prototype == null) {
+                prototype = jdkFirst(() -> jdk.createMessageDigest(algorithm),
+                        () -> super.createMessageDigest(algorithm));
+                MessageDigest raced = digestPrototypes.putIfAbsent(algorithm, prototype);
+                prototype = raced == null ? prototype : raced;
             }
-            MessageDigest digest = jdkFirst(() -> jdk.createMessageDigest(algorithm),
-                    () -> super.createMessageDigest(algorithm));
-            digestPins.putIfAbsent(algorithm, digest.getProvider());
-            return digest;
+            try {
+                return (MessageDigest) prototype.clone();
+            } catch (CloneNotSupportedException e) {
+                return MessageDigest.getInstance(algorithm, prototype.getProvider());
+            }
         }
 
         @Override
