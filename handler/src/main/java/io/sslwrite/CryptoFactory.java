@@ -14,10 +14,13 @@ import javax.crypto.KeyGenerator;
 import javax.crypto.Mac;
 import javax.crypto.NoSuchPaddingException;
 import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 import java.security.AlgorithmParameterGenerator;
 import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.InvalidAlgorithmParameterException;
+import java.security.InvalidKeyException;
 import java.security.KeyFactory;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
@@ -34,6 +37,8 @@ import java.security.cert.CertStore;
 import java.security.cert.CertStoreParameters;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Builds the bctls crypto of a context (DESIGN §6): {@link LightweightTlsCrypto}, whose handshake
@@ -80,7 +85,14 @@ final class CryptoFactory {
      * internal_error(80) "invalid key". So all of ML-KEM comes from the fallback, on every JDK.
      */
     static final class JdkFirstHelper extends ProviderJcaJceHelper {
+        /** AesGcmRecordCipher's transformation, the only cipher a handshake makes. */
+        private static final String AES_GCM = "AES/GCM/NoPadding";
         private final DefaultJcaJceHelper jdk = new DefaultJcaJceHelper();
+        /** Per algorithm name, the provider that {@link #createCipher} found: see {@link #pinnedCipher}. */
+        private final Map<String, Provider> cipherPins = new ConcurrentHashMap<>();
+        /** Never initialised, never used: only cloned, which reads them, from any thread. */
+        private final Map<String, Mac> macPrototypes = new ConcurrentHashMap<>();
+        private final Map<String, MessageDigest> digestPrototypes = new ConcurrentHashMap<>();
 
         JdkFirstHelper(Provider fallback) {
             super(fallback);
@@ -111,9 +123,38 @@ final class CryptoFactory {
             return algorithm.regionMatches(true, 0, "ML-KEM", 0, 6);
         }
 
+        /*
+         * Pinned lookups. Every TLS 1.3 handshake asks this helper for about 25 HMACs (each HKDF step of
+         * RFC 8446 §7.1: bctls's JceTlsSecret makes a new Mac for each), 4 AES-GCM ciphers
+         * (AesGcmRecordCipher, handshake and application keys) and the transcript hashes. A lookup by
+         * name alone walks the JVM's provider list, asking each provider for the name (and for a
+         * Cipher, for each of the transformation's four spellings), and the returned Mac or Cipher
+         * walks it again when first initialised; that was about 6% of a server's handshake. The first
+         * lookup of a name does exactly that; its answer is then kept for the name, and later ones ask
+         * that provider alone (Cipher.getInstance(name, provider)), as the helper of a FIPS build always
+         * does. An HMAC or a digest is not even looked up again: it is a clone of one made from that
+         * provider and never used (Mac.getInstance would build the JDK's HMAC, which looks up its
+         * digest by name, through the provider list, every time).
+         *
+         * Only names whose keys are raw secrets are pinned: AES-GCM and HMAC keys here are always a
+         * SecretKeySpec made from derived bytes, so which provider serves them depends on the name
+         * alone, and the pin is found by initialising a probe with such a key, which is how the JDK
+         * chooses. A digest takes no key. Signatures, key agreements and RSA ciphers are never pinned:
+         * their keys may belong to one provider only (a PKCS#11 token's), which the JDK's delayed
+         * provider selection must be left to find, key by key. The JVM's provider list is read at each
+         * name's first lookup by this context: a provider installed later is not seen by it.
+         */
+
         @Override
         public Cipher createCipher(String algorithm)
                 throws NoSuchAlgorithmException, NoSuchPaddingException {
+            if (!AES_GCM.equals(algorithm)) {
+                return jdkFirstCipher(algorithm);
+            }
+            return Cipher.getInstance(algorithm, pinnedCipher(algorithm));
+        }
+
+        private Cipher jdkFirstCipher(String algorithm) throws NoSuchAlgorithmException, NoSuchPaddingException {
             try {
                 return jdk.createCipher(algorithm);
             } catch (NoSuchAlgorithmException | NoSuchPaddingException e) {
@@ -121,8 +162,50 @@ final class CryptoFactory {
             }
         }
 
+        /** The provider an AES-GCM cipher of the JDK-first lookup settles on for a raw AES key. */
+        private Provider pinnedCipher(String algorithm) throws NoSuchAlgorithmException, NoSuchPaddingException {
+            Provider pinned = cipherPins.get(algorithm);
+            if (pinned == null) {
+                Cipher probe = jdkFirstCipher(algorithm);
+                try {
+                    probe.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(new byte[16], "AES"),
+                            new GCMParameterSpec(128, new byte[12]));
+                } catch (InvalidKeyException | InvalidAlgorithmParameterException e) {
+                    throw (NoSuchAlgorithmException) new NoSuchAlgorithmException(
+                            "no provider initialises " + algorithm + " with a raw AES key").initCause(e);
+                }
+                pinned = probe.getProvider();
+                cipherPins.putIfAbsent(algorithm, pinned);
+            }
+            return pinned;
+        }
+
         @Override
         public Mac createMac(String algorithm) throws NoSuchAlgorithmException {
+            if (!algorithm.regionMatches(true, 0, "Hmac", 0, 4)) {
+                return jdkFirstMac(algorithm);
+            }
+            Mac prototype = macPrototypes.get(algorithm);
+            if (prototype == null) {
+                Mac probe = jdkFirstMac(algorithm);
+                try {
+                    probe.init(new SecretKeySpec(new byte[32], algorithm));
+                } catch (InvalidKeyException e) {
+                    throw (NoSuchAlgorithmException) new NoSuchAlgorithmException(
+                            "no provider initialises " + algorithm + " with a raw key").initCause(e);
+                }
+                prototype = Mac.getInstance(algorithm, probe.getProvider());
+                Mac raced = macPrototypes.putIfAbsent(algorithm, prototype);
+                prototype = raced == null ? prototype : raced;
+            }
+            try {
+                return (Mac) prototype.clone();
+            } catch (CloneNotSupportedException e) {
+                return Mac.getInstance(algorithm, prototype.getProvider());
+            }
+        }
+
+        private Mac jdkFirstMac(String algorithm) throws NoSuchAlgorithmException {
             return jdkFirst(() -> jdk.createMac(algorithm), () -> super.createMac(algorithm));
         }
 
@@ -173,15 +256,28 @@ final class CryptoFactory {
             return jdkFirst(() -> jdk.createKeyPairGenerator(algorithm), () -> super.createKeyPairGenerator(algorithm));
         }
 
+        /** bctls's transcript and certificate hashes come through here ({@code JcaTlsCrypto.createHash}). */
         @Override
         @SuppressWarnings("deprecation")
         public MessageDigest createDigest(String algorithm) throws NoSuchAlgorithmException {
-            return jdkFirst(() -> jdk.createDigest(algorithm), () -> super.createDigest(algorithm));
+            return createMessageDigest(algorithm);
         }
 
+        /** A digest chooses its provider when made (no delayed selection): the first one made is the prototype. */
         @Override
         public MessageDigest createMessageDigest(String algorithm) throws NoSuchAlgorithmException {
-            return jdkFirst(() -> jdk.createMessageDigest(algorithm), () -> super.createMessageDigest(algorithm));
+            MessageDigest prototype = digestPrototypes.get(algorithm);
+            if (prototype == null) {
+                prototype = jdkFirst(() -> jdk.createMessageDigest(algorithm),
+                        () -> super.createMessageDigest(algorithm));
+                MessageDigest raced = digestPrototypes.putIfAbsent(algorithm, prototype);
+                prototype = raced == null ? prototype : raced;
+            }
+            try {
+                return (MessageDigest) prototype.clone();
+            } catch (CloneNotSupportedException e) {
+                return MessageDigest.getInstance(algorithm, prototype.getProvider());
+            }
         }
 
         @Override
