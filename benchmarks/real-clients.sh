@@ -5,7 +5,7 @@
 # does everything work?), --runs=N (default 3), --only=handshake,h2small,h2large,h1small,h2many,h1many,
 # --contestants=SSLWRITE,NETTY_JDK,NETTY_BCJSSE,NETTY_OPENSSL, --port=18440 (uses 2 ports per contestant),
 # --jfr (a flight recording of each server in benchmarks/target/real-clients/). JAVA picks the JVM.
-# Not in CI: a full run takes about 20 minutes.
+# Not in CI: a full run takes about 13 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()

@@ -54,6 +54,9 @@ public final class RealClientBenchmark {
      * by default (Netty reads SunJSSE's property for its own default); SunJSSE and bctls issue none here anyway
      * ({@link HttpServerTls}).
      */
+    /** Handshake warm-up: rounds of this many new connections, one request each. */
+    static final int WARM_UP_ROUND = 1000;
+    static final int WARM_UP_ROUNDS = 25;
     static final List<String> SERVER_JVM_ARGS = List.of("-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=2g",
             "-Dio.netty.leakDetection.level=disabled", "-Djdk.tls.server.enableSessionTicketExtension=false");
 
@@ -331,11 +334,35 @@ public final class RealClientBenchmark {
         String url = url(c, SMALL);
         System.out.println("real-clients: warming up " + c);
         run(h2load(List.of("-n", "" + 20_000 * scale, "-c", "10", "-m", "10"), url), null, 300);
-        // The handshake path is the last to settle: C2 still compiles bctls and BouncyCastle's EC code after
-        // 3,000 handshakes.
-        run(h2load(List.of("-n", "" + 1500 * scale, "-c", "50", "-m", "1"), url), null, 600);
+        warmUpHandshakes(c, url);
         run(h2load(List.of("-n", "" + 10 * scale, "-c", "2", "-m", "1"), url(c, LARGE)), null, 300);
         run(wrk(List.of("-t1", "-c10", "-d" + 2 * scale + "s", "--timeout", "10s"), url), null, 300);
+    }
+
+    /**
+     * The handshake path is the last to settle: with bctls, C2 is still compiling its code and BouncyCastle's
+     * EC arithmetic after ten thousand handshakes, and until then the server's JIT threads take as much CPU as
+     * its event loop (a run right after 3,000 warm-up handshakes measured sslwrite at 1.69 ms of server CPU a
+     * handshake, the third run at 0.61). So every engine gets the same {@value #WARM_UP_ROUNDS} rounds of
+     * {@value #WARM_UP_ROUND} new connections of one request each, and the first and last round's CPU per
+     * handshake and event loop share are printed, to show where the warm-up ended.
+     */
+    private void warmUpHandshakes(Contestant c, String url) throws Exception {
+        int rounds = quick ? 1 : WARM_UP_ROUNDS;
+        for (int round = 1; round <= rounds; round++) {
+            Map<String, String> before = control(c, "stats");
+            // One request per connection, as the handshake workload: every request is a new handshake.
+            run(h2load(List.of("-n", "" + WARM_UP_ROUND, "-c", "" + WARM_UP_ROUND, "-m", "1"), url), null, 600);
+            Map<String, String> after = control(c, "stats");
+            if (round == 1 || round == rounds) {
+                long handshakes = Math.max(1, num(after, "handshakes") - num(before, "handshakes"));
+                double cpuMs = (num(after, "processCpuNanos") - num(before, "processCpuNanos")) / 1e6;
+                double loopMs = (num(after, "eventLoopCpuNanos") - num(before, "eventLoopCpuNanos")) / 1e6;
+                System.out.printf(Locale.ROOT, "real-clients: %s warm-up round %d of %d: %.2f ms of server CPU a"
+                        + " handshake, event loop %.0f%% of it%n", c, round, rounds, cpuMs / handshakes,
+                        100 * loopMs / Math.max(1, cpuMs));
+            }
+        }
     }
 
     private String url(Contestant c, long bytes) {
