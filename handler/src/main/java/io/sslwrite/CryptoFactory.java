@@ -88,8 +88,8 @@ final class CryptoFactory {
         /** AesGcmRecordCipher's transformation, the only cipher a handshake makes. */
         private static final String AES_GCM = "AES/GCM/NoPadding";
         private final DefaultJcaJceHelper jdk = new DefaultJcaJceHelper();
-        /** Per algorithm name, the provider that {@link #createCipher} found: see {@link #pinnedCipher}. */
-        private final Map<String, Provider> cipherPins = new ConcurrentHashMap<>();
+        /** The provider that serves {@link #AES_GCM}, found at the first lookup: see {@link #aesGcmProvider}. */
+        private volatile Provider aesGcmProvider;
         /** Never initialised, never used: only cloned, which reads them, from any thread. */
         private final Map<String, Mac> macPrototypes = new ConcurrentHashMap<>();
         private final Map<String, MessageDigest> digestPrototypes = new ConcurrentHashMap<>();
@@ -151,7 +151,7 @@ final class CryptoFactory {
             if (!AES_GCM.equals(algorithm)) {
                 return jdkFirstCipher(algorithm);
             }
-            return Cipher.getInstance(algorithm, pinnedCipher(algorithm));
+            return Cipher.getInstance(AES_GCM, aesGcmProvider());
         }
 
         private Cipher jdkFirstCipher(String algorithm) throws NoSuchAlgorithmException, NoSuchPaddingException {
@@ -162,20 +162,23 @@ final class CryptoFactory {
             }
         }
 
-        /** The provider an AES-GCM cipher of the JDK-first lookup settles on for a raw AES key. */
-        private Provider pinnedCipher(String algorithm) throws NoSuchAlgorithmException, NoSuchPaddingException {
-            Provider pinned = cipherPins.get(algorithm);
+        /**
+         * The provider an AES-GCM cipher of the JDK-first lookup settles on for a raw AES key. Two threads
+         * asking at once both probe and find the same provider.
+         */
+        private Provider aesGcmProvider() throws NoSuchAlgorithmException, NoSuchPaddingException {
+            Provider pinned = aesGcmProvider;
             if (pinned == null) {
-                Cipher probe = jdkFirstCipher(algorithm);
+                Cipher probe = jdkFirstCipher(AES_GCM);
                 try {
                     probe.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(new byte[16], "AES"),
                             new GCMParameterSpec(128, new byte[12]));
                 } catch (InvalidKeyException | InvalidAlgorithmParameterException e) {
                     throw (NoSuchAlgorithmException) new NoSuchAlgorithmException(
-                            "no provider initialises " + algorithm + " with a raw AES key").initCause(e);
+                            "no provider initialises " + AES_GCM + " with a raw AES key").initCause(e);
                 }
                 pinned = probe.getProvider();
-                cipherPins.putIfAbsent(algorithm, pinned);
+                aesGcmProvider = pinned;
             }
             return pinned;
         }
