@@ -350,11 +350,12 @@ public final class RealClientBenchmark {
     private void warmUpHandshakes(Contestant c, String url) throws Exception {
         int rounds = quick ? 1 : WARM_UP_ROUNDS;
         for (int round = 1; round <= rounds; round++) {
-            Map<String, String> before = control(c, "stats");
+            boolean printed = round == 1 || round == rounds;
+            Map<String, String> before = printed ? control(c, "stats") : null;
             // One request per connection, as the handshake workload: every request is a new handshake.
             run(h2load(List.of("-n", "" + WARM_UP_ROUND, "-c", "" + WARM_UP_ROUND, "-m", "1"), url), null, 600);
-            Map<String, String> after = control(c, "stats");
-            if (round == 1 || round == rounds) {
+            if (printed) {
+                Map<String, String> after = control(c, "stats");
                 long handshakes = Math.max(1, num(after, "handshakes") - num(before, "handshakes"));
                 double cpuMs = (num(after, "processCpuNanos") - num(before, "processCpuNanos")) / 1e6;
                 double loopMs = (num(after, "eventLoopCpuNanos") - num(before, "eventLoopCpuNanos")) / 1e6;
